@@ -1,0 +1,189 @@
+"""User accounts, authentication with throttling, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth.models import ApiToken, LoginFailure, Role, User
+from app.db import transaction, utcnow
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests
+from app.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "prs_"  # noqa: S105 - a public prefix, not a secret
+
+# A constant hash to compare against when the account does not exist, so timing does not leak it.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalize_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email(email or "", check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(str(exc), {field: [str(exc)]}) from exc
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        msg = f"La password deve avere almeno {MIN_PASSWORD_LENGTH} caratteri."
+        raise Invalid(msg, {"password": [msg]})
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    *,
+    email: str,
+    role: str | Role,
+    name: str = "",
+    password: str | None = None,
+    organization_id: int | None = None,
+    contact_id: int | None = None,
+    actor: Any = None,
+) -> User:
+    email = normalize_email(email)
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise Invalid("ruolo non valido", {"role": [f"ruolo sconosciuto: {role}"]}) from exc
+    if role == Role.REFERENTE and not organization_id:
+        raise Invalid("un referente deve appartenere a un ente", {"organization_id": ["obbligatorio"]})
+    if role != Role.REFERENTE:
+        organization_id = organization_id or None
+    if password is not None:
+        _check_password(password)
+    with transaction(actor=actor):
+        if get_user_by_email(email):
+            raise Conflict(f"esiste già un utente {email}", {"email": ["già registrato"]})
+        user = User(
+            email=email,
+            name=name.strip(),
+            role=role,
+            organization_id=organization_id,
+            contact_id=contact_id,
+            password_hash=generate_password_hash(password) if password else None,
+        )
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def set_password(*, user: User, password: str, actor: Any = None) -> None:
+    _check_password(password)
+    with transaction(actor=actor):
+        user.password_hash = generate_password_hash(password)
+
+
+def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
+    allowed = {"name", "role", "organization_id", "active", "locale", "phone"}
+    with transaction(actor=actor):
+        for key, value in changes.items():
+            if key not in allowed:
+                raise Invalid("campo non modificabile", {key: ["non modificabile"]})
+            if key == "role":
+                value = Role(value)
+            setattr(user, key, value)
+        if user.role == Role.REFERENTE and not user.organization_id:
+            raise Invalid("un referente deve appartenere a un ente", {"organization_id": ["obbligatorio"]})
+    return user
+
+
+def _window_start() -> dt.datetime:
+    return utcnow() - dt.timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+
+
+def _failures(key: str) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.key == key, LoginFailure.at >= _window_start())
+        )
+        or 0
+    )
+
+
+def authenticate(*, email: str, password: str, ip: str) -> User | None:
+    """Check a login. Raises TooManyRequests once an account or an address failed too often."""
+    email_key = f"acct:{(email or '').strip().lower()}"
+    ip_key = f"ip:{ip}"
+    cfg = current_app.config
+    if (
+        _failures(email_key) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or _failures(ip_key) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
+    ):
+        raise TooManyRequests("Troppi tentativi di accesso falliti: riprova tra qualche minuto.")
+    user = get_user_by_email(email or "")
+    ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH, password or "")
+    with transaction():
+        if not (ok and user and user.password_hash and user.active):
+            db.session.add_all([LoginFailure(key=email_key), LoginFailure(key=ip_key)])
+            return None
+        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == email_key))
+        user.last_login_at = utcnow()
+    return user
+
+
+def purge_login_failures() -> int:
+    with transaction():
+        result = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < _window_start()))
+    return getattr(result, "rowcount", 0) or 0
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(*, user: User, name: str = "", actor: Any = None) -> tuple[ApiToken, str]:
+    """Create an API token; the raw value is returned once and only its hash is stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction(actor=actor or user):
+        token = ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=_hash_token(raw), prefix=raw[:12])
+        db.session.add(token)
+        db.session.flush()
+    return token, raw
+
+
+def revoke_token(*, token_id: int, actor: User) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and actor.role != Role.ADMIN):
+        raise NotFound("token non trovato")
+    with transaction(actor=actor):
+        token.revoked_at = token.revoked_at or utcnow()
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(raw), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        # Cheap bookkeeping outside the audit trail; throttled so reads stay reads.
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    return token.user
+
+
+def list_users(*, role: str | None = None, q: str | None = None, limit: int = 200) -> list[User]:
+    stmt = sa.select(User).order_by(User.email).limit(limit)
+    if role:
+        stmt = stmt.where(User.role == Role(role))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like)))
+    return list(db.session.scalars(stmt))

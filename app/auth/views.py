@@ -1,0 +1,135 @@
+"""Login, logout, the user's profile with API tokens, and the admin's user list."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm, UserForm
+from app.auth.models import ApiToken, Role
+from app.auth.permissions import permission_required
+from app.errors import DomainError, TooManyRequests
+from app.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                email=form.email.data, password=form.password.data, ip=request.remote_addr or "?"
+            )
+        except TooManyRequests:
+            flash(_("Troppi tentativi di accesso falliti: riprova tra qualche minuto."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            flash(_("Email o password non corrette."), "danger")
+            status = 401
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    EmptyForm().validate_on_submit() or abort(400)
+    logout_user()
+    flash(_("Sei uscito da Presidio."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profilo", methods=["GET", "POST"])
+@login_required
+@permission_required("platform.profile")
+def profile():
+    token_form = TokenForm(prefix="tok")
+    password_form = PasswordForm(prefix="pwd")
+    new_token = None
+    if request.method == "POST" and request.form.get("action") == "token" and token_form.validate_on_submit():
+        _, new_token = services.issue_token(user=current_user, name=token_form.name.data or "", actor=current_user)
+        flash(_("Token creato: copialo ora, non verrà più mostrato."), "success")
+    elif request.method == "POST" and request.form.get("action") == "password" and password_form.validate_on_submit():
+        if (
+            services.authenticate(
+                email=current_user.email, password=password_form.current.data, ip=request.remote_addr or "?"
+            )
+            is None
+        ):
+            flash(_("La password attuale non è corretta."), "danger")
+        else:
+            services.set_password(user=current_user, password=password_form.new.data, actor=current_user)
+            flash(_("Password aggiornata."), "success")
+            return redirect(url_for("auth.profile"))
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "auth/profile.html",
+        token_form=token_form,
+        password_form=password_form,
+        tokens=tokens,
+        new_token=new_token,
+        revoke_form=EmptyForm(),
+    )
+
+
+@bp.route("/profilo/token/<int:token_id>/revoca", methods=["POST"])
+@login_required
+@permission_required("platform.profile")
+def revoke_token(token_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    services.revoke_token(token_id=token_id, actor=current_user)
+    flash(_("Token revocato."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/admin/utenti", methods=["GET", "POST"])
+@login_required
+@permission_required("admin.users")
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        from app.cli import resolve_organization_id
+
+        try:
+            org_id = resolve_organization_id(form.organization_id.data) if form.organization_id.data else None
+            services.create_user(
+                email=form.email.data,
+                role=form.role.data,
+                name=form.name.data or "",
+                password=form.password.data or None,
+                organization_id=org_id,
+                actor=current_user,
+            )
+        except DomainError as exc:
+            for field, messages in (exc.fields or {"email": [exc.message]}).items():
+                target = getattr(form, field, form.email)
+                target.errors = list(target.errors) + list(messages)
+            flash(_("Utente non creato: correggi i campi segnalati."), "danger")
+            return render_template("auth/users.html", form=form, users=services.list_users(), roles=Role), 422
+        flash(_("Utente creato."), "success")
+        return redirect(url_for("auth.users"))
+    users = services.list_users(role=request.args.get("role") or None, q=request.args.get("q") or None)
+    return render_template("auth/users.html", form=form, users=users, roles=Role)

@@ -1,0 +1,114 @@
+"""Command line: `flask --app wsgi …` (shared/CONTRACT.md lists the promised commands)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from app.errors import DomainError
+
+user_cli = AppGroup("user", help="Manage user accounts.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+seed_cli = AppGroup("seed", help="Load demo or bulk data.")
+jobs_cli = AppGroup("jobs", help="Inspect and relay background jobs.")
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def resolve_organization_id(code: str) -> int:
+    """An organization's id, ISTAT code (leading zeros optional) or Belfiore code."""
+    from crm.services import find_organization_by_code
+
+    org = find_organization_by_code(code)
+    if org is None:
+        raise DomainError(f"nessun ente con codice {code!r}", {"organization_id": [f"ente {code!r} non trovato"]})
+    return org.id
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "operator", "finance", "referente"]))
+@click.option("--org", "org", default=None, help="Organization id, ISTAT or Belfiore code (referente only).")
+@click.option("--password", default=None, help="Initial password (at least 10 characters).")
+@click.option("--name", default="", help="Full name.")
+@with_appcontext
+def user_create(email: str, role: str, org: str | None, password: str | None, name: str) -> None:
+    """Create a user account."""
+    from app.auth.services import create_user
+
+    try:
+        org_id = resolve_organization_id(org) if org else None
+        if role == "referente" and org_id is None:
+            fail("a referente needs --org (an organization's id, ISTAT or Belfiore code)")
+        user = create_user(email=email, role=role, name=name, password=password, organization_id=org_id)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label for the token.")
+@with_appcontext
+def token_create(email: str, name: str) -> None:
+    """Print a new API token for EMAIL, once."""
+    from app.auth.services import get_user_by_email, issue_token
+
+    user = get_user_by_email(email)
+    if user is None:
+        fail(f"no user {email}")
+        return
+    _, raw = issue_token(user=user, name=name)
+    click.echo(raw)
+
+
+@seed_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when demo data is already there.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Idempotent demo data: the comuni of the Città Metropolitana di Bari, one user per role."""
+    from app.demo import DEMO_PASSWORD, load_demo
+
+    try:
+        summary = load_demo(if_empty=if_empty)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    click.echo(summary)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for email, role in summary.get("users", []):
+        click.echo(f"  {role:10} {email}")
+
+
+@jobs_cli.command("relay")
+@with_appcontext
+def jobs_relay() -> None:
+    """Send pending outbox jobs to the queue (or run them, without Redis)."""
+    from app.jobs import relay
+
+    click.echo(f"relayed {relay()} job(s)")
+
+
+@jobs_cli.command("status")
+@with_appcontext
+def jobs_status() -> None:
+    """Count outbox jobs by status."""
+    from app.jobs import counts
+
+    for status, n in sorted(counts().items()):
+        click.echo(f"{status:10} {n}")
+
+
+def init_app(app: Flask) -> None:
+    from app.jobs.worker import worker_command
+
+    for group in (user_cli, token_cli, seed_cli, jobs_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(worker_command)

@@ -1,0 +1,105 @@
+"""Configuration read from the environment (shared/CONTRACT.md lists every variable)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ("crm", "tickets", "billing", "contact_center")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def translation_directories() -> str:
+    dirs = [str(ROOT / "translations")] + [str(ROOT / m / "translations") for m in MODULES]
+    return ";".join(dirs)
+
+
+class Config:
+    """Development and embedded default: SQLite under instance/, jobs inline."""
+
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'presidio.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+    RQ_QUEUE_PREFIX = _env("RQ_QUEUE_PREFIX", "presidio")
+    SECRET_KEY = _env("SECRET_KEY") or secrets.token_hex(32)
+    PUBLIC_BASE_URL = (_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+    TIMEZONE = _env("TIMEZONE", "Europe/Rome")
+    MAIL_SMTP_URL = _env("MAIL_SMTP_URL")
+    MAIL_FROM = _env("MAIL_FROM", "assistenza@presidio.local")
+    INBOUND_TOKEN = _env("INBOUND_TOKEN")
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_NUMBER = _env("TWILIO_NUMBER")
+    ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    CENTER_NAME = _env("CENTER_NAME", "Città Metropolitana di Bari — Centro di Competenza sulla Digitalizzazione")
+    CENTER_FISCAL_CODE = _env("CENTER_FISCAL_CODE", "80000110728")
+    CENTER_VAT_NUMBER = _env("CENTER_VAT_NUMBER", "80000110728")
+    CENTER_ADDRESS = _env("CENTER_ADDRESS", "Lungomare Nazario Sauro 29")
+    CENTER_ZIP = _env("CENTER_ZIP", "70121")
+    CENTER_CITY = _env("CENTER_CITY", "Bari")
+    CENTER_PROVINCE = _env("CENTER_PROVINCE", "BA")
+    PAGOPA_SEGREGATION_CODE = _env("PAGOPA_SEGREGATION_CODE", "01")
+
+    BABEL_DEFAULT_LOCALE = "it"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Rome")
+    BABEL_TRANSLATION_DIRECTORIES = translation_directories()
+    LANGUAGES = ("it", "en")
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 30 * 1024 * 1024
+
+    # Login throttling: failures allowed inside the window before 429.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_IP = 20
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+    # Jobs: retry with exponential backoff, then leave the job failed for an admin to see.
+    JOBS_MAX_ATTEMPTS = 5
+    JOBS_BACKOFF_SECONDS = 30
+    JOBS_STALE_RUNNING_SECONDS = 15 * 60
+    JOBS_INLINE_SCHEDULER = _env("PRESIDIO_INLINE_SCHEDULER") == "1"
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Presidio API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    LOG_JSON = _env("LOG_JSON", "1") == "1"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/presidio_test")
+    REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    MAIL_SMTP_URL = None
+    LOG_JSON = False
+    JOBS_INLINE_SCHEDULER = False
+
+
+def config_for_environment() -> type[Config]:
+    name = (_env("PRESIDIO_ENV") or _env("FLASK_ENV") or "").lower()
+    if name == "production":
+        return ProductionConfig
+    return Config

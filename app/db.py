@@ -1,0 +1,87 @@
+"""Database helpers: the re-entrant transaction, time helpers and common column types."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetime stored in UTC on every backend (SQLite forgets the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Presidio stores aware UTC datetimes only")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+Money = sa.Numeric(12, 2, asdecimal=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+@contextlib.contextmanager
+def transaction(actor: Any = None) -> Iterator[Any]:
+    """Run a unit of work; only the outermost call commits.
+
+    Services wrap their work in ``with transaction(actor=user):``. A service called from another
+    service joins the caller's transaction, so a call log and the ticket it opens commit together.
+    After the outermost commit the outbox relay hands new jobs to the queue (or runs them inline).
+    The acting user is recorded for the audit log.
+    """
+    session = db.session()
+    info = session.info
+    depth = info.get("tx_depth", 0)
+    previous_actor = info.get("actor_id")
+    if actor is not None:
+        info["actor_id"] = getattr(actor, "id", actor)
+    info["tx_depth"] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+            info.pop("outbox_new", None)
+        raise
+    finally:
+        info["tx_depth"] = depth
+        if depth == 0:
+            info["actor_id"] = previous_actor
+    if depth == 0:
+        new_jobs = info.pop("outbox_new", None)
+        if new_jobs:
+            from app.jobs import dispatch_after_commit
+
+            dispatch_after_commit(new_jobs)

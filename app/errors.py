@@ -1,0 +1,141 @@
+"""Domain errors and the one place that maps them to JSON or HTML responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str | None = None, fields: dict[str, list[str]] | None = None):
+        super().__init__(message or self.code)
+        self.message = message or self.code
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule; `fields` names what is wrong."""
+
+    status = 422
+    code = "validation_error"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service_unavailable"
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def _respond(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    if wants_json():
+        return jsonify(error_body(code, message, fields)), status
+    return render_template("app/error.html", status=status, message=message, fields=fields or {}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return _respond(err.status, err.code, err.message, err.fields)
+
+    @app.errorhandler(ValidationError)
+    def _validation(err: ValidationError):
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        return _respond(422, "validation_error", _("Dati non validi."), messages)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        fields = None
+        data = getattr(err, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            # webargs/flask-smorest parsing errors: {"json": {"field": [...]}} -> {"field": [...]}
+            fields = {}
+            for location_fields in data["messages"].values():
+                if isinstance(location_fields, dict):
+                    fields.update(location_fields)
+            status = 422 if status in (400, 422) else status
+        return _respond(status, HTTP_CODES.get(status, "error"), _http_message(status, err), fields)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error", exc_info=err)
+        return _respond(500, "internal_error", _("Si è verificato un errore imprevisto. Riprova più tardi."))
+
+
+def _http_message(status: int, err: HTTPException) -> str:
+    messages = {
+        400: _("Richiesta non valida."),
+        401: _("Autenticazione richiesta."),
+        403: _("Non hai i permessi per questa operazione."),
+        404: _("Risorsa non trovata."),
+        405: _("Metodo non consentito."),
+        413: _("Il file inviato è troppo grande."),
+        415: _("Formato non supportato."),
+        422: _("Dati non validi."),
+        429: _("Troppe richieste: riprova più tardi."),
+        503: _("Servizio non disponibile."),
+    }
+    if status == 400 and err.description and "CSRF" in str(err.description):
+        return _("La sessione del modulo è scaduta: ricarica la pagina e riprova.")
+    return messages.get(status, err.description or _("Errore."))

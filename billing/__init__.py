@@ -1,0 +1,11 @@
+"""Billing: fees from the convenzioni, the annual run, invoices, pagoPA, FatturaPA, payments."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from billing import permissions, views  # noqa: F401
+
+    app.register_blueprint(views.bp)

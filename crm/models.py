@@ -1,0 +1,178 @@
+"""CRM: enti (organizations), contacts, the service catalog and convenzioni (agreements)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Money, TimestampMixin, UTCDateTime
+from app.extensions import Model, db
+
+
+class OrgKind(enum.StrEnum):
+    COMUNE = "comune"
+    UNIONE_COMUNI = "unione_comuni"
+    UNIONE_MONTANA = "unione_montana"
+    PROVINCIA = "provincia"
+    ALTRO = "altro"
+
+
+class ContactRole(enum.StrEnum):
+    SINDACO = "sindaco"
+    SEGRETARIO = "segretario"
+    RTD = "rtd"
+    RESPONSABILE_SI = "responsabile_si"
+    RAGIONERIA = "ragioneria"
+    ALTRO = "altro"
+
+
+class AgreementStatus(enum.StrEnum):
+    DRAFT = "draft"  # bozza
+    ACTIVE = "active"  # attiva
+    SUSPENDED = "suspended"  # sospesa
+    EXPIRED = "expired"  # scaduta
+    TERMINATED = "terminated"  # cessata
+
+
+class BillingDocument(enum.StrEnum):
+    FATTURA = "fattura"
+    RICHIESTA_PAGAMENTO = "richiesta_pagamento"
+
+
+union_members = sa.Table(
+    "union_members",
+    db.metadata,
+    sa.Column("union_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+agreement_services = sa.Table(
+    "agreement_services",
+    db.metadata,
+    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_id", sa.ForeignKey("services.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Organization(TimestampMixin, Model):
+    __tablename__ = "organizations"
+    __audit__ = True
+    __table_args__ = (
+        sa.Index("ix_organizations_province_kind", "province", "kind"),
+        sa.Index("ix_organizations_name_lower", sa.func.lower(sa.text("name"))),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrgKind] = mapped_column(sa.Enum(OrgKind, native_enum=False, length=20), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    istat_code: Mapped[str | None] = mapped_column(sa.String(6), unique=True)
+    belfiore_code: Mapped[str | None] = mapped_column(sa.String(4), unique=True)
+    fiscal_code: Mapped[str | None] = mapped_column(sa.String(11), index=True)
+    vat_number: Mapped[str | None] = mapped_column(sa.String(11))
+    ipa_code: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
+    sdi_code: Mapped[str | None] = mapped_column(sa.String(6))
+    pec: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    zip_code: Mapped[str | None] = mapped_column(sa.String(5))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    province: Mapped[str | None] = mapped_column(sa.String(2))
+    region: Mapped[str | None] = mapped_column(sa.String(60))
+    population: Mapped[int | None] = mapped_column(sa.Integer)
+    population_year: Mapped[int | None] = mapped_column(sa.Integer)
+    pagopa_segregation_code: Mapped[str | None] = mapped_column(sa.String(2))
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    members: Mapped[list[Organization]] = relationship(
+        secondary=union_members,
+        primaryjoin=lambda: Organization.id == union_members.c.union_id,
+        secondaryjoin=lambda: Organization.id == union_members.c.member_id,
+        backref="unions",
+    )
+
+
+class Contact(TimestampMixin, Model):
+    __tablename__ = "contacts"
+    __audit__ = True
+    __table_args__ = (
+        sa.Index("ix_contacts_email_lower", sa.func.lower(sa.text("email"))),
+        sa.Index("ix_contacts_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    role: Mapped[ContactRole] = mapped_column(
+        sa.Enum(ContactRole, native_enum=False, length=20), nullable=False, default=ContactRole.ALTRO
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    only_own_requests: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    consent: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    email_failing: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    sms_notifications: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+
+class Service(TimestampMixin, Model):
+    """An entry of the center's service catalog."""
+
+    __tablename__ = "services"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class Agreement(TimestampMixin, Model):
+    """A convenzione between the center and one organization."""
+
+    __tablename__ = "agreements"
+    __audit__ = True
+    __table_args__ = (
+        sa.Index("ix_agreements_org_status", "organization_id", "status"),
+        sa.Index("ix_agreements_end_date", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    protocol_number: Mapped[str | None] = mapped_column(sa.String(60))
+    title: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    start_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    status: Mapped[AgreementStatus] = mapped_column(
+        sa.Enum(AgreementStatus, native_enum=False, length=12), nullable=False, default=AgreementStatus.DRAFT
+    )
+    billing_document: Mapped[BillingDocument] = mapped_column(
+        sa.Enum(BillingDocument, native_enum=False, length=20),
+        nullable=False,
+        default=BillingDocument.RICHIESTA_PAGAMENTO,
+    )
+    annual_fee_fixed: Mapped[decimal.Decimal] = mapped_column(Money, nullable=False, default=decimal.Decimal("0"))
+    fee_per_inhabitant: Mapped[decimal.Decimal] = mapped_column(
+        sa.Numeric(12, 4), nullable=False, default=decimal.Decimal("0")
+    )
+    included_hours: Mapped[decimal.Decimal] = mapped_column(
+        sa.Numeric(8, 2), nullable=False, default=decimal.Decimal("0")
+    )
+    hourly_rate: Mapped[decimal.Decimal] = mapped_column(Money, nullable=False, default=decimal.Decimal("0"))
+    sla_tier: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="standard")
+    cig: Mapped[str | None] = mapped_column(sa.String(10))
+    cup: Mapped[str | None] = mapped_column(sa.String(15))
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    services: Mapped[list[Service]] = relationship(secondary=agreement_services, order_by=lambda: Service.code)

@@ -1,0 +1,213 @@
+"""Test fixtures in the flaskr manner, against the real PostgreSQL and Redis.
+
+Each test starts from empty tables (TRUNCATE after every test), so services commit for real, jobs
+run through a real RQ worker and concurrency tests see real transactions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db as _db
+
+os.environ.setdefault("TEST_DATABASE_URL", TestConfig.SQLALCHEMY_DATABASE_URI)
+
+
+def ensure_database(url: str) -> None:
+    """Create the test database when it does not exist yet."""
+    target = make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database})
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    url = os.environ["TEST_DATABASE_URL"]
+    ensure_database(url)
+    application = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RQ_QUEUE_PREFIX": f"presidio-test-{os.getpid()}-{secrets.token_hex(3)}",
+            "ATTACHMENTS_DIR": f"/tmp/presidio-test-attachments-{os.getpid()}",
+        }
+    )
+    with application.app_context():
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        _db.create_all()
+        yield application
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app) -> Iterator[Any]:
+    """Empty tables for every test."""
+    yield _db
+    _db.session.rollback()
+    _db.session.remove()
+    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _clear_queues(app)
+
+
+def _clear_queues(app) -> None:
+    from redis import Redis
+
+    conn = Redis.from_url(app.config["REDIS_URL"])
+    keys = list(conn.scan_iter(f"rq:*{app.config['RQ_QUEUE_PREFIX']}*"))
+    if keys:
+        conn.delete(*keys)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org(db):
+    from crm.models import Organization, OrgKind
+
+    counter = iter(range(1, 10_000))
+
+    def factory(**kwargs: Any) -> Organization:
+        n = next(counter)
+        values = {
+            "kind": OrgKind.COMUNE,
+            "name": f"Comune di Prova {n}",
+            "istat_code": f"072{n:03d}",
+            "province": "BA",
+            "population": 10_000 + n,
+        }
+        values.update(kwargs)
+        org = Organization(**values)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return factory
+
+
+PASSWORD = "password-di-prova-123"
+
+
+@pytest.fixture
+def make_user(db, make_org):
+    from app.auth.services import create_user
+
+    def factory(role: str = "operator", email: str | None = None, organization=None, **kwargs: Any):
+        if role == "referente" and organization is None:
+            organization = make_org()
+        return create_user(
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.it",
+            role=role,
+            password=kwargs.pop("password", PASSWORD),
+            organization_id=organization.id if organization is not None else None,
+            **kwargs,
+        )
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form (CSRF token included)."""
+
+    def do_login(user, password: str = PASSWORD):
+        token = csrf_token(client, "/login")
+        response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.data[:500]
+        return user
+
+    return do_login
+
+
+@pytest.fixture
+def login_as(make_user, login):
+    def factory(role: str = "operator", **kwargs: Any):
+        return login(make_user(role, **kwargs))
+
+    return factory
+
+
+def csrf_token(client, path: str) -> str:
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def get_csrf(client):
+    return lambda path: csrf_token(client, path)
+
+
+class ApiClient:
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **kw: Any):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any):
+        return self.client.post(path, json=json, headers=self.headers, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any):
+        return self.client.patch(path, json=json, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw: Any):
+        return self.client.delete(path, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def api_as(client, make_user):
+    """An API client acting as a new user of ``role`` (or as ``user``)."""
+    from app.auth.services import issue_token
+
+    def factory(role: str = "operator", user=None, **kwargs: Any) -> ApiClient:
+        user = user or make_user(role, **kwargs)
+        _, raw = issue_token(user=user, name="test")
+        api = ApiClient(client, raw)
+        api.user = user  # type: ignore[attr-defined]
+        return api
+
+    return factory
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Drain the RQ queues with a real worker in this process (burst mode)."""
+    from rq import SimpleWorker
+
+    from app.jobs import get_queue, redis_connection
+    from app.jobs.runner import set_app
+
+    def drain(queues: tuple[str, ...] = ("default", "mail", "billing")) -> None:
+        set_app(app)
+        worker = SimpleWorker([get_queue(q) for q in queues], connection=redis_connection())
+        worker.work(burst=True)
+
+    return drain

@@ -1,0 +1,11 @@
+"""Tickets: the assistance queue, SLA, the referente portal, search."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from tickets import models, permissions, views  # noqa: F401
+
+    app.register_blueprint(views.bp)

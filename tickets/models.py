@@ -1,0 +1,136 @@
+"""Tickets: the assistance requests of the comuni, their conversation and the time spent on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.extensions import Model
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Channel(enum.StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    PEC = "pec"
+    PHONE = "phone"
+    SMS = "sms"
+    WEB = "web"
+    API = "api"
+
+
+class SlaState(enum.StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    MET = "met"
+
+
+class TicketCounter(Model):
+    """Per-year counter behind the human ticket number (AST-2026-000123)."""
+
+    __tablename__ = "ticket_counters"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class Ticket(TimestampMixin, Model):
+    __tablename__ = "tickets"
+    __audit__ = True
+    __table_args__ = (
+        sa.Index("ix_tickets_status_id", "status", "id"),
+        sa.Index("ix_tickets_org_id", "organization_id", "id"),
+        sa.Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_tickets_resolution_due", "resolution_due"),
+        sa.Index("ix_tickets_service", "service_id"),
+        sa.Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=False)
+    subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    status: Mapped[TicketStatus] = mapped_column(
+        sa.Enum(TicketStatus, native_enum=False, length=10), nullable=False, default=TicketStatus.NEW
+    )
+    priority: Mapped[Priority] = mapped_column(
+        sa.Enum(Priority, native_enum=False, length=10), nullable=False, default=Priority.NORMAL
+    )
+    channel: Mapped[Channel] = mapped_column(
+        sa.Enum(Channel, native_enum=False, length=10), nullable=False, default=Channel.PORTAL
+    )
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="RESTRICT"))
+    requester_contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="RESTRICT"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    first_response_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    first_responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_state: Mapped[SlaState] = mapped_column(
+        sa.Enum(SlaState, native_enum=False, length=10), nullable=False, default=SlaState.OK
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
+    follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
+
+
+class TicketMessage(Model):
+    __tablename__ = "ticket_messages"
+    __audit__ = True
+    __audit_exclude__ = ("body",)
+    __table_args__ = (sa.Index("ix_ticket_messages_ticket_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    internal: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    author_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    author_contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    channel: Mapped[Channel] = mapped_column(
+        sa.Enum(Channel, native_enum=False, length=10), nullable=False, default=Channel.PORTAL
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TimeEntry(Model):
+    __tablename__ = "time_entries"
+    __audit__ = True
+    __table_args__ = (
+        sa.Index("ix_time_entries_ticket", "ticket_id"),
+        sa.Index("ix_time_entries_org_date", "organization_id", "work_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    billable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    work_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
