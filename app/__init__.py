@@ -29,7 +29,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         raise RuntimeError("SECRET_KEY must be set in production")
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import api, audit, auth, cli, errors, i18n, jobs, security, web  # noqa: F401
+    from app import api, audit, auth, cli, errors, i18n, jobs, mail, security, web  # noqa: F401
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)

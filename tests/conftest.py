@@ -211,3 +211,45 @@ def run_jobs(app):
         worker.work(burst=True)
 
     return drain
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """Collects what a real SMTP server (aiosmtpd) receives."""
+
+    def __init__(self):
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+    def parsed(self) -> list[Any]:
+        import email
+        from email import policy
+
+        return [email.message_from_bytes(m.content, policy=policy.default) for m in self.messages]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on localhost; MAIL_SMTP_URL points at it for the test."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = app.config.get("MAIL_SMTP_URL")
+    app.config["MAIL_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    sink.port = port  # type: ignore[attr-defined]
+    yield sink
+    app.config["MAIL_SMTP_URL"] = old
+    controller.stop()
