@@ -85,3 +85,23 @@ def transaction(actor: Any = None) -> Iterator[Any]:
             from app.jobs import dispatch_after_commit
 
             dispatch_after_commit(new_jobs)
+
+
+# Dialect-specific DDL that models cannot express (SQLite FTS5 tables and triggers, PostgreSQL
+# functions). Modules call ``register_ddl("postgresql", "CREATE ...")`` at import time; the
+# statements run after ``create_all`` (tests) and the initial migration carries a frozen copy.
+_EXTRA_DDL: dict[str, list[str]] = {}
+
+
+def register_ddl(dialect: str, *statements: str) -> None:
+    _EXTRA_DDL.setdefault(dialect, []).extend(statements)
+
+
+def extra_ddl(dialect: str) -> list[str]:
+    return list(_EXTRA_DDL.get(dialect, []))
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _run_extra_ddl(target: Any, connection: Any, **kw: Any) -> None:
+    for statement in extra_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
