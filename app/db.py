@@ -105,3 +105,12 @@ def extra_ddl(dialect: str) -> list[str]:
 def _run_extra_ddl(target: Any, connection: Any, **kw: Any) -> None:
     for statement in extra_ddl(connection.dialect.name):
         connection.exec_driver_sql(statement)
+
+
+def local_today() -> dt.date:
+    """Today's date in the center's time zone (``TIMEZONE``), which is what "today" means to users."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Rome"))).date()

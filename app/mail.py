@@ -346,5 +346,29 @@ def send_email_job(email_id: int) -> None:
         email.error = None
 
 
+# --- reply routing ------------------------------------------------------------------------------
+# The ticket module writes to requesters; the contact center knows how a ticket's requests arrived
+# (a PEC mailbox, the thread of Message-IDs). A router returns overrides for ``queue_email`` —
+# ``transport``, ``transport_ref``, ``from_addr``, ``in_reply_to``, ``references`` — or None.
+
+ReplyRouter = Callable[[int], dict[str, Any] | None]
+REPLY_ROUTERS: list[ReplyRouter] = []
+
+
+def register_reply_router(func: ReplyRouter) -> None:
+    if func not in REPLY_ROUTERS:
+        REPLY_ROUTERS.append(func)
+
+
+def reply_context(ticket_id: int) -> dict[str, Any]:
+    """Merged overrides from every router (the first router to set a key wins)."""
+    merged: dict[str, Any] = {}
+    for router in REPLY_ROUTERS:
+        for key, value in (router(ticket_id) or {}).items():
+            if value is not None:
+                merged.setdefault(key, value)
+    return merged
+
+
 def display_address(name: str, address: str) -> str:
     return formataddr((name, address))

@@ -45,6 +45,18 @@ class SlaState(enum.StrEnum):
     MET = "met"
 
 
+class Team(TimestampMixin, Model):
+    """A group of operators (e.g. "Primo livello", "Reti e sistemi") that tickets can be routed to."""
+
+    __tablename__ = "teams"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
 class TicketCounter(Model):
     """Per-year counter behind the human ticket number (AST-2026-000123)."""
 
@@ -85,6 +97,7 @@ class Ticket(TimestampMixin, Model):
     )
     service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="RESTRICT"))
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     first_response_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -114,6 +127,42 @@ class TicketMessage(Model):
     channel: Mapped[Channel] = mapped_column(
         sa.Enum(Channel, native_enum=False, length=10), nullable=False, default=Channel.PORTAL
     )
+    # The channel's own id of this message (an email's Message-ID, a Twilio MessageSid): threading
+    # and idempotency for the contact center.
+    external_ref: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TicketStatusChange(Model):
+    """Every status a ticket went through, with when and who: the SLA clock reads its pauses from here."""
+
+    __tablename__ = "ticket_status_changes"
+    __table_args__ = (sa.Index("ix_ticket_status_changes_ticket", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    from_status: Mapped[TicketStatus | None] = mapped_column(sa.Enum(TicketStatus, native_enum=False, length=10))
+    to_status: Mapped[TicketStatus] = mapped_column(sa.Enum(TicketStatus, native_enum=False, length=10), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TicketAttachment(Model):
+    """A file on a ticket (or on one of its messages), stored outside the web root by content hash."""
+
+    __tablename__ = "ticket_attachments"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_ticket_attachments_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_messages.id", ondelete="SET NULL"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(127), nullable=False, default="application/octet-stream")
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    content_id: Mapped[str | None] = mapped_column(sa.String(250))  # inline image in an email (cid:)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 

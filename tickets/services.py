@@ -1,20 +1,38 @@
 """Ticket business rules. Other modules call these functions, never the tables.
 
-Stable signatures (other packages depend on them): ``open_ticket``, ``add_message``, ``get_ticket``,
-``find_ticket_by_number``, ``billable_minutes``.
+Stable signatures (other packages depend on them): ``open_ticket``, ``add_message``,
+``add_attachment``, ``get_ticket``, ``find_ticket_by_number``, ``billable_minutes``, ``list_teams``.
+Every status change goes through ``record_status`` (the SLA clock reads the history) and every change
+that can move a due time calls ``tickets.sla.apply_sla``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.db import transaction, utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from tickets.models import Channel, Priority, Ticket, TicketCounter, TicketMessage, TicketStatus, TimeEntry
+from tickets import sla
+from tickets.models import (
+    Channel,
+    Priority,
+    Team,
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketMessage,
+    TicketStatus,
+    TicketStatusChange,
+    TimeEntry,
+)
 
 NUMBER_PREFIX = "AST"
 
@@ -53,8 +71,10 @@ def open_ticket(
     channel: Channel | str = Channel.PORTAL,
     priority: Priority | str = Priority.NORMAL,
     assignee_id: int | None = None,
+    team_id: int | None = None,
     follow_up_of_id: int | None = None,
     author_label: str = "",
+    message_ref: str | None = None,
     actor: Any = None,
     created_at: dt.datetime | None = None,
 ) -> Ticket:
@@ -79,6 +99,7 @@ def open_ticket(
             channel=channel,
             priority=priority,
             assignee_id=assignee_id,
+            team_id=team_id,
             follow_up_of_id=follow_up_of_id,
             created_by_id=getattr(actor, "id", None),
             status=TicketStatus.NEW,
@@ -87,6 +108,7 @@ def open_ticket(
         )
         db.session.add(ticket)
         db.session.flush()
+        record_status(ticket, TicketStatus.NEW, actor=actor, at=now, initial=True)
         if description:
             db.session.add(
                 TicketMessage(
@@ -97,11 +119,34 @@ def open_ticket(
                     author_contact_id=requester_contact_id,
                     author_label=author_label,
                     channel=channel,
+                    external_ref=message_ref,
                     created_at=now,
                 )
             )
             db.session.flush()
+        sla.apply_sla(ticket, now=now)
     return ticket
+
+
+def record_status(
+    ticket: Ticket,
+    status: TicketStatus,
+    *,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+    initial: bool = False,
+) -> None:
+    """Move ``ticket`` to ``status`` and append the change to its history (the SLA clock's source)."""
+    at = at or utcnow()
+    previous = None if initial else ticket.status
+    if previous == status:
+        return
+    ticket.status = status
+    db.session.add(
+        TicketStatusChange(
+            ticket_id=ticket.id, from_status=previous, to_status=status, at=at, actor_id=getattr(actor, "id", None)
+        )
+    )
 
 
 def add_message(
@@ -112,6 +157,7 @@ def add_message(
     author_contact_id: int | None = None,
     author_label: str = "",
     channel: Channel | str = Channel.PORTAL,
+    message_ref: str | None = None,
     actor: Any = None,
 ) -> TicketMessage:
     """Add a public reply or an internal note to a ticket."""
@@ -129,6 +175,7 @@ def add_message(
             author_contact_id=author_contact_id,
             author_label=author_label,
             channel=Channel(channel),
+            external_ref=message_ref,
         )
         db.session.add(message)
         ticket.updated_at = utcnow()
@@ -155,3 +202,53 @@ def billable_minutes(*, organization_id: int, start: dt.date, end: dt.date) -> i
         )
     )
     return int(total or 0)
+
+
+def list_teams(*, active_only: bool = True) -> list[Team]:
+    stmt = sa.select(Team).order_by(Team.name)
+    if active_only:
+        stmt = stmt.where(Team.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def attachment_path(sha256: str) -> Path:
+    """Where the bytes of an attachment live: outside the web root, by content hash."""
+    return Path(current_app.config["ATTACHMENTS_DIR"]) / sha256[:2] / sha256
+
+
+def add_attachment(
+    *,
+    ticket_id: int,
+    filename: str,
+    data: bytes,
+    content_type: str = "application/octet-stream",
+    message_id: int | None = None,
+    content_id: str | None = None,
+    actor: Any = None,
+) -> TicketAttachment:
+    """Store a file on a ticket. The bytes are written before the row commits (content-addressed, so a
+    rolled-back attempt leaves at most an unreferenced file, never a row without its file)."""
+    if db.session.get(Ticket, ticket_id) is None:
+        raise NotFound("ticket non trovato")
+    name = os.path.basename((filename or "").replace("\\", "/")).strip() or "allegato"
+    digest = hashlib.sha256(data).hexdigest()
+    path = attachment_path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    with transaction(actor=actor):
+        attachment = TicketAttachment(
+            ticket_id=ticket_id,
+            message_id=message_id,
+            filename=name[:255],
+            content_type=(content_type or "application/octet-stream")[:127],
+            size=len(data),
+            sha256=digest,
+            content_id=content_id,
+            uploaded_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(attachment)
+        db.session.flush()
+    return attachment
