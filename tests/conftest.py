@@ -253,3 +253,63 @@ def smtp_server(app):
     yield sink
     app.config["MAIL_SMTP_URL"] = old
     controller.stop()
+
+
+# --- browser tests (Playwright driving Debian's chromium; never `playwright install`) ------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served on a real port in a thread, against the same test database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        pytest.fail(f"chromium not found at {chromium}: install Debian's chromium (see .ci/run)")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) on the live server; ``page.goto("/path")`` is relative."""
+    context = browser.new_context(base_url=live_server.url, locale="it-IT")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def browser_login(page):
+    """Log in through the real login page in the browser."""
+
+    def do_login(user, password: str = PASSWORD):
+        page.goto("/login")
+        page.fill("input[name=email]", user.email)
+        page.fill("input[name=password]", password)
+        page.get_by_role("button", name="Accedi").click()
+        page.wait_for_load_state()
+        return page
+
+    return do_login
