@@ -54,3 +54,17 @@ def test_org_panels_and_timeline_collect_providers(db):
     finally:
         panels._PANELS.pop("test")
         panels._TIMELINE.pop("test")
+
+
+def test_business_time_skips_nights_weekends_lunch_and_holidays(app):
+    from zoneinfo import ZoneInfo
+
+    from tickets.sla import is_business_time
+
+    rome = ZoneInfo("Europe/Rome")
+    assert is_business_time(dt.datetime(2026, 11, 24, 10, 0, tzinfo=rome))  # Tuesday morning
+    assert not is_business_time(dt.datetime(2026, 11, 24, 13, 45, tzinfo=rome))  # lunch break
+    assert not is_business_time(dt.datetime(2026, 11, 24, 21, 0, tzinfo=rome))  # night
+    assert not is_business_time(dt.datetime(2026, 11, 28, 10, 0, tzinfo=rome))  # Saturday
+    assert not is_business_time(dt.datetime(2026, 12, 8, 10, 0, tzinfo=rome))  # Immacolata
+    assert is_business_time(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))  # 10:00 in Rome
