@@ -14,6 +14,7 @@ the schema of the models, on PostgreSQL and SQLite.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,8 @@ def _add_extra_ddl(path: Path) -> None:
     create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": None})
     frozen = {d: extra_ddl(d) for d in ("postgresql", "sqlite")}
     text = path.read_text()
+    # A fixed header keeps the file byte-identical when the models did not change.
+    text = re.sub(r"Create Date: .*", "Create Date: regenerated from the models", text, count=1)
     block = (
         "\n\n# Dialect-specific DDL registered by the models (app.db.register_ddl), frozen here.\n"
         f"EXTRA_DDL = {frozen!r}\n"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:45:26.790789
+Create Date: regenerated from the models
 
 """
 
