@@ -91,6 +91,26 @@ def seed_demo(if_empty: bool) -> None:
     click.echo("")
 
 
+@seed_cli.command("bulk")
+@click.option("--tickets", type=click.IntRange(min=0), required=True, help="How many tickets to generate.")
+@click.option(
+    "--orgs", type=click.IntRange(min=1), default=None, help="How many enti (default: tickets/125, max 8000)."
+)
+@click.option("--years", type=click.IntRange(min=1, max=20), default=5, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def seed_bulk(tickets: int, orgs: int | None, years: int, seed: int) -> None:
+    """Realistic volume for benchmarks (PostgreSQL COPY): enti, contacts, convenzioni, tickets, messages."""
+    from app.bulk import load_bulk
+
+    try:
+        result = load_bulk(tickets=tickets, orgs=orgs, years=years, seed=seed, echo=click.echo)
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))
+        return
+    click.echo(str(result))
+
+
 @jobs_cli.command("relay")
 @with_appcontext
 def jobs_relay() -> None:
