@@ -45,6 +45,13 @@ def upgrade():
         batch_op.create_index("ix_audit_entries_org", ["organization_id", "id"], unique=False)
 
     op.create_table(
+        "billing_counters",
+        sa.Column("series", sa.Enum("FT", "RP", "NC", name="series", native_enum=False, length=4), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
+    )
+    op.create_table(
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
@@ -407,6 +414,53 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "billing_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("QUEUED", "RUNNING", "DONE", "FAILED", name="runstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("skipped_count", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_billing_runs_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_runs")),
+    )
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "payment_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("applied", sa.Integer(), nullable=False),
+        sa.Column("unmatched", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column(
+            "report", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payment_imports_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_imports")),
+    )
+    op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
@@ -489,6 +543,104 @@ def upgrade():
         batch_op.create_index("ix_tickets_service", ["service_id"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("billing_key", sa.String(length=60), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("FATTURA", "RICHIESTA_PAGAMENTO", name="documentkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "doc_type",
+            sa.Enum("INVOICE", "CREDIT_NOTE", name="documenttype", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("series", sa.Enum("FT", "RP", "NC", name="series", native_enum=False, length=4), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("number_year", sa.Integer(), nullable=True),
+        sa.Column("sequence", sa.Integer(), nullable=True),
+        sa.Column("number", sa.String(length=20), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "DRAFT",
+                "ISSUED",
+                "PARTIALLY_PAID",
+                "PAID",
+                "OVERDUE",
+                "CANCELLED",
+                name="invoicestatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("credit_of_id", sa.Integer(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.Column("issue_date", sa.Date(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("issued_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("split_payment", sa.Boolean(), nullable=False),
+        sa.Column("net_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("vat_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("credited_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("stamp_duty", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("iuv", sa.String(length=17), nullable=True),
+        sa.Column("notice_code", sa.String(length=18), nullable=True),
+        sa.Column(
+            "recipient", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("cig", sa.String(length=10), nullable=True),
+        sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("agreement_code", sa.String(length=40), nullable=True),
+        sa.Column("reminder_level", sa.Integer(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"], ["agreements.id"], name=op.f("fk_invoices_agreement_id_agreements"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_invoices_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["credit_of_id"], ["invoices.id"], name=op.f("fk_invoices_credit_of_id_invoices"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_invoices_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["billing_runs.id"], name=op.f("fk_invoices_run_id_billing_runs"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+        sa.UniqueConstraint("billing_key", name=op.f("uq_invoices_billing_key")),
+        sa.UniqueConstraint("iuv", name=op.f("uq_invoices_iuv")),
+        sa.UniqueConstraint("notice_code", name=op.f("uq_invoices_notice_code")),
+        sa.UniqueConstraint("number", name=op.f("uq_invoices_number")),
+        sa.UniqueConstraint("series", "number_year", "sequence", name="uq_invoices_series_year_sequence"),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index("ix_invoices_agreement", ["agreement_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_credit_of_id"), ["credit_of_id"], unique=False)
+        batch_op.create_index("ix_invoices_due_date", ["due_date"], unique=False)
+        batch_op.create_index("ix_invoices_org_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index("ix_invoices_run", ["run_id"], unique=False)
+        batch_op.create_index("ix_invoices_status_id", ["status", "id"], unique=False)
+        batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
     op.create_table(
         "ticket_messages",
@@ -583,6 +735,31 @@ def upgrade():
         batch_op.create_index("ix_time_entries_ticket", ["ticket_id"], unique=False)
 
     op.create_table(
+        "billing_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("to_addr", sa.String(length=254), nullable=False),
+        sa.Column("via_pec", sa.Boolean(), nullable=False),
+        sa.Column("email_id", sa.Integer(), nullable=True),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_billing_reminders_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_billing_reminders_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_reminders")),
+        sa.UniqueConstraint("invoice_id", "level", name="uq_billing_reminders_invoice_level"),
+    )
+    with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_reminders_org", ["organization_id", "sent_at"], unique=False)
+
+    op.create_table(
         "inbound_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
@@ -655,6 +832,71 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_inbound_items_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
+        "invoice_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.String(length=1000), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("unit_price", sa.Numeric(precision=14, scale=4), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("vat_nature", sa.String(length=5), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_lines_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_lines")),
+    )
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_invoice_lines_invoice", ["invoice_id", "position"], unique=False)
+
+    op.create_table(
+        "payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column(
+            "method",
+            sa.Enum("PAGOPA", "BONIFICO", "GIROFONDI", "ALTRO", name="paymentmethod", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("external_ref", sa.String(length=120), nullable=True),
+        sa.Column("import_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payments_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["payment_imports.id"],
+            name=op.f("fk_payments_import_id_payment_imports"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payments_invoice_id_invoices"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_payments_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("external_ref", name=op.f("uq_payments_external_ref")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_import_id"), ["import_id"], unique=False)
+        batch_op.create_index("ix_payments_invoice", ["invoice_id", "id"], unique=False)
+        batch_op.create_index("ix_payments_org_paid_on", ["organization_id", "paid_on"], unique=False)
+        batch_op.create_index("ix_payments_paid_on", ["paid_on", "id"], unique=False)
+
+    op.create_table(
         "ticket_attachments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -687,6 +929,40 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_ticket_attachments_message_id"), ["message_id"], unique=False)
         batch_op.create_index("ix_ticket_attachments_ticket", ["ticket_id", "id"], unique=False)
 
+    op.create_table(
+        "unmatched_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column(
+            "method",
+            sa.Enum("PAGOPA", "BONIFICO", "GIROFONDI", "ALTRO", name="paymentmethod", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("payer", sa.String(length=200), nullable=False),
+        sa.Column("external_ref", sa.String(length=120), nullable=True),
+        sa.Column("resolved", sa.Boolean(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["payment_imports.id"],
+            name=op.f("fk_unmatched_payments_import_id_payment_imports"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_unmatched_payments_payment_id_payments"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unmatched_payments")),
+        sa.UniqueConstraint("external_ref", name=op.f("uq_unmatched_payments_external_ref")),
+    )
+    with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_unmatched_payments_import_id"), ["import_id"], unique=False)
+        batch_op.create_index("ix_unmatched_payments_resolved", ["resolved", "id"], unique=False)
+
     # ### end Alembic commands ###
     for statement in EXTRA_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)
@@ -694,11 +970,27 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_unmatched_payments_resolved")
+        batch_op.drop_index(batch_op.f("ix_unmatched_payments_import_id"))
+
+    op.drop_table("unmatched_payments")
     with op.batch_alter_table("ticket_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_attachments_ticket")
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_message_id"))
 
     op.drop_table("ticket_attachments")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_paid_on")
+        batch_op.drop_index("ix_payments_org_paid_on")
+        batch_op.drop_index("ix_payments_invoice")
+        batch_op.drop_index(batch_op.f("ix_payments_import_id"))
+
+    op.drop_table("payments")
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoice_lines_invoice")
+
+    op.drop_table("invoice_lines")
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_items_ticket_id"))
         batch_op.drop_index("ix_inbound_items_status_id")
@@ -706,6 +998,10 @@ def downgrade():
         batch_op.drop_index("ix_inbound_items_sender_email")
 
     op.drop_table("inbound_items")
+    with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_reminders_org")
+
+    op.drop_table("billing_reminders")
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_time_entries_ticket")
         batch_op.drop_index("ix_time_entries_org_date")
@@ -720,6 +1016,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_year_id")
+        batch_op.drop_index("ix_invoices_status_id")
+        batch_op.drop_index("ix_invoices_run")
+        batch_op.drop_index("ix_invoices_org_id")
+        batch_op.drop_index("ix_invoices_due_date")
+        batch_op.drop_index(batch_op.f("ix_invoices_credit_of_id"))
+        batch_op.drop_index("ix_invoices_agreement")
+
+    op.drop_table("invoices")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
@@ -731,6 +1037,11 @@ def downgrade():
         batch_op.drop_index("ix_tickets_assignee_status")
 
     op.drop_table("tickets")
+    op.drop_table("payment_imports")
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_runs_year")
+
+    op.drop_table("billing_runs")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -789,6 +1100,7 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")
         batch_op.drop_index("ix_audit_entries_object")
