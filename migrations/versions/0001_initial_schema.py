@@ -199,6 +199,15 @@ def upgrade():
         )
 
     op.create_table(
+        "phone_sms_opt_outs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("keyword", sa.String(length=20), nullable=False),
+        sa.Column("opted_out_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms_opt_outs")),
+        sa.UniqueConstraint("number", name=op.f("uq_phone_sms_opt_outs_number")),
+    )
+    op.create_table(
         "services",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -322,6 +331,23 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
 
+    op.create_table(
+        "phone_menu_options",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("digit", sa.String(length=1), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_menu_options_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_phone_menu_options_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_menu_options")),
+        sa.UniqueConstraint("digit", name=op.f("uq_phone_menu_options_digit")),
+    )
     op.create_table(
         "union_members",
         sa.Column("union_id", sa.Integer(), nullable=False),
@@ -930,6 +956,205 @@ def upgrade():
         batch_op.create_index("ix_ticket_attachments_ticket", ["ticket_id", "id"], unique=False)
 
     op.create_table(
+        "phone_calls",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "source", sa.Enum("TWILIO", "MANUAL", name="callsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("caller_number", sa.String(length=20), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "QUEUED",
+                "RINGING",
+                "IN_PROGRESS",
+                "COMPLETED",
+                "BUSY",
+                "NO_ANSWER",
+                "FAILED",
+                "CANCELED",
+                name="callstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "PENDING", "ANSWERED", "MISSED", "VOICEMAIL", "FAILED", name="calloutcome", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("menu_choice", sa.String(length=4), nullable=True),
+        sa.Column("menu_option_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("after_hours", sa.Boolean(), nullable=False),
+        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("duration_seconds", sa.Integer(), nullable=True),
+        sa.Column("wait_seconds", sa.Integer(), nullable=True),
+        sa.Column("talk_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_sid", sa.String(length=64), nullable=True),
+        sa.Column("recording_url", sa.String(length=500), nullable=True),
+        sa.Column("recording_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_stored_sha256", sa.String(length=64), nullable=True),
+        sa.Column("transcription_sid", sa.String(length=64), nullable=True),
+        sa.Column("transcription_status", sa.String(length=20), nullable=True),
+        sa.Column("transcript", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=True),
+        sa.Column("callback_needed", sa.Boolean(), nullable=False),
+        sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_calls_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["handled_by_id"], ["users.id"], name=op.f("fk_phone_calls_handled_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_calls_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["menu_option_id"],
+            ["phone_menu_options.id"],
+            name=op.f("fk_phone_calls_menu_option_id_phone_menu_options"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["users.id"], name=op.f("fk_phone_calls_operator_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_calls_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_calls_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_calls_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_calls")),
+        sa.UniqueConstraint("call_sid", name=op.f("uq_phone_calls_call_sid")),
+        sa.UniqueConstraint("recording_sid", name=op.f("uq_phone_calls_recording_sid")),
+    )
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_calls_callback", ["callback_needed", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_caller", ["caller_number"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_operator_id"), ["operator_id"], unique=False)
+        batch_op.create_index("ix_phone_calls_org_started", ["organization_id", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_outcome", ["outcome"], unique=False)
+        batch_op.create_index("ix_phone_calls_started_id", ["started_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_calls_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "phone_sms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("counterpart_number", sa.String(length=20), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "RECEIVED",
+                "PROCESSED",
+                "QUEUED",
+                "SENT",
+                "DELIVERED",
+                "UNDELIVERED",
+                "FAILED",
+                "BLOCKED",
+                name="smsstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_message_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error_code", sa.String(length=20), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_phone_sms_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_sms_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_sms_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_sms_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_sms_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_message_id"],
+            ["ticket_messages.id"],
+            name=op.f("fk_phone_sms_ticket_message_id_ticket_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms")),
+        sa.UniqueConstraint("message_sid", name=op.f("uq_phone_sms_message_sid")),
+    )
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_phone_sms_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_phone_sms_created_id", ["created_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_sms_number", ["counterpart_number"], unique=False)
+        batch_op.create_index("ix_phone_sms_org_created", ["organization_id", "created_at"], unique=False)
+        batch_op.create_index("ix_phone_sms_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_sms_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
         "unmatched_payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=True),
@@ -963,6 +1188,30 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_unmatched_payments_import_id"), ["import_id"], unique=False)
         batch_op.create_index("ix_unmatched_payments_resolved", ["resolved", "id"], unique=False)
 
+    op.create_table(
+        "phone_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.Column("sms_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["phone_calls.id"], name=op.f("fk_phone_events_call_id_phone_calls"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["sms_id"], ["phone_sms.id"], name=op.f("fk_phone_events_sms_id_phone_sms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_events")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_phone_events_dedupe_key")),
+    )
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_events_call", ["call_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_events_sms_id"), ["sms_id"], unique=False)
+
     # ### end Alembic commands ###
     for statement in EXTRA_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)
@@ -970,11 +1219,37 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_events_sms_id"))
+        batch_op.drop_index("ix_phone_events_call")
+
+    op.drop_table("phone_events")
     with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
         batch_op.drop_index("ix_unmatched_payments_resolved")
         batch_op.drop_index(batch_op.f("ix_unmatched_payments_import_id"))
 
     op.drop_table("unmatched_payments")
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_sms_ticket_id"))
+        batch_op.drop_index("ix_phone_sms_status")
+        batch_op.drop_index("ix_phone_sms_org_created")
+        batch_op.drop_index("ix_phone_sms_number")
+        batch_op.drop_index("ix_phone_sms_created_id")
+        batch_op.drop_index(batch_op.f("ix_phone_sms_contact_id"))
+
+    op.drop_table("phone_sms")
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_calls_ticket_id"))
+        batch_op.drop_index("ix_phone_calls_status")
+        batch_op.drop_index("ix_phone_calls_started_id")
+        batch_op.drop_index("ix_phone_calls_outcome")
+        batch_op.drop_index("ix_phone_calls_org_started")
+        batch_op.drop_index(batch_op.f("ix_phone_calls_operator_id"))
+        batch_op.drop_index(batch_op.f("ix_phone_calls_contact_id"))
+        batch_op.drop_index("ix_phone_calls_caller")
+        batch_op.drop_index("ix_phone_calls_callback")
+
+    op.drop_table("phone_calls")
     with op.batch_alter_table("ticket_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_attachments_ticket")
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_message_id"))
@@ -1060,6 +1335,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
     op.drop_table("union_members")
+    op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
@@ -1074,6 +1350,7 @@ def downgrade():
     op.drop_table("ticket_counters")
     op.drop_table("teams")
     op.drop_table("services")
+    op.drop_table("phone_sms_opt_outs")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_outbox_jobs_dedupe_key",
