@@ -25,5 +25,5 @@ def init_phone(app: Flask) -> None:
     app.config.setdefault("TWILIO_API_BASE_URL", os.environ.get("TWILIO_API_BASE_URL"))
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(views.bp)
-    register_api(app, api.bp)
+    register_api(app, api.create_blueprint())
     register_org_timeline("phone", views.org_timeline)
