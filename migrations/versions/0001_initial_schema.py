@@ -204,6 +204,22 @@ def upgrade():
         sa.UniqueConstraint("code", name=op.f("uq_services_code")),
     )
     op.create_table(
+        "sla_calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("timezone", sa.String(length=50), nullable=False),
+        sa.Column("holiday_subdiv", sa.String(length=20), nullable=True),
+        sa.Column("national_holidays", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendars")),
+        sa.UniqueConstraint("name", name=op.f("uq_sla_calendars_name")),
+    )
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendars_is_default"), ["is_default"], unique=False)
+
+    op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -314,6 +330,72 @@ def upgrade():
         batch_op.create_index("ix_contacts_email_lower", [sa.literal_column("lower(email)")], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
+
+    op.create_table(
+        "sla_calendar_closures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("yearly", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_closures_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_closures")),
+        sa.UniqueConstraint("calendar_id", "day", "yearly", name="uq_sla_closure_day"),
+    )
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendar_closures_calendar_id"), ["calendar_id"], unique=False)
+
+    op.create_table(
+        "sla_calendar_hours",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("start", sa.Time(), nullable=False),
+        sa.Column("end", sa.Time(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_hours_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_hours")),
+    )
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_calendar_hours_cal", ["calendar_id", "weekday"], unique=False)
+
+    op.create_table(
+        "sla_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "priority",
+            sa.Enum("LOW", "NORMAL", "HIGH", "URGENT", name="priority", native_enum=False, length=10),
+            nullable=True,
+        ),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_email", sa.String(length=254), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_policies_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_policies")),
+    )
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_policies_calendar_id"), ["calendar_id"], unique=False)
+        batch_op.create_index("ix_sla_policies_match", ["active", "priority", "tier"], unique=False)
 
     op.create_table(
         "union_members",
@@ -491,6 +573,30 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
 
     op.create_table(
+        "sla_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("FIRST_RESPONSE", "RESOLUTION", name="alertkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "level", sa.Enum("AT_RISK", "BREACHED", name="alertlevel", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("due_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_sla_alerts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alerts")),
+        sa.UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_sla_alert_once"),
+    )
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
+
+    op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -525,6 +631,42 @@ def upgrade():
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_messages_external_ref"), ["external_ref"], unique=False)
         batch_op.create_index("ix_ticket_messages_ticket_id", ["ticket_id", "id"], unique=False)
+
+    op.create_table(
+        "ticket_sla",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=True),
+        sa.Column("policy_name", sa.String(length=100), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("first_response_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_state", sa.String(length=10), nullable=False),
+        sa.Column("resolution_state", sa.String(length=10), nullable=False),
+        sa.Column("paused_since", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_business_minutes", sa.Integer(), nullable=False),
+        sa.Column("next_check_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alerted_state", sa.String(length=10), nullable=True),
+        sa.Column("computed_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_ticket_sla_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["sla_policies.id"], name=op.f("fk_ticket_sla_policy_id_sla_policies"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_sla_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_sla")),
+    )
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_sla_next_check", ["next_check_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_sla_policy_id"), ["policy_id"], unique=False)
 
     op.create_table(
         "ticket_status_changes",
@@ -715,11 +857,20 @@ def downgrade():
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
     op.drop_table("ticket_status_changes")
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_sla_policy_id"))
+        batch_op.drop_index("ix_ticket_sla_next_check")
+
+    op.drop_table("ticket_sla")
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_messages_ticket_id")
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_alerts_created")
+
+    op.drop_table("sla_alerts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
@@ -749,6 +900,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
     op.drop_table("union_members")
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_policies_match")
+        batch_op.drop_index(batch_op.f("ix_sla_policies_calendar_id"))
+
+    op.drop_table("sla_policies")
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_calendar_hours_cal")
+
+    op.drop_table("sla_calendar_hours")
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendar_closures_calendar_id"))
+
+    op.drop_table("sla_calendar_closures")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
@@ -762,6 +926,10 @@ def downgrade():
     op.drop_table("agreements")
     op.drop_table("ticket_counters")
     op.drop_table("teams")
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendars_is_default"))
+
+    op.drop_table("sla_calendars")
     op.drop_table("services")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index(
