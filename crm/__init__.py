@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     from crm.cli import crm_cli
 
     app.register_blueprint(views.bp)
-    for bp in api.blueprints:
+    for bp in api.blueprints():
         register_api(app, bp)
     app.cli.add_command(crm_cli)
     panels.register()
