@@ -116,9 +116,12 @@ def upgrade():
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_fiscal_code"), ["fiscal_code"], unique=False)
+        batch_op.create_index("ix_organizations_kind", ["kind"], unique=False)
+        batch_op.create_index("ix_organizations_name_id", ["name", "id"], unique=False)
         batch_op.create_index("ix_organizations_name_lower", [sa.literal_column("lower(name)")], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_pec"), ["pec"], unique=False)
         batch_op.create_index("ix_organizations_province_kind", ["province", "kind"], unique=False)
+        batch_op.create_index("ix_organizations_vat_number", ["vat_number"], unique=False)
 
     op.create_table(
         "outbound_emails",
@@ -213,12 +216,29 @@ def upgrade():
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("default_sla_policy", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
         sa.UniqueConstraint("code", name=op.f("uq_services_code")),
     )
+    op.create_table(
+        "sla_calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("timezone", sa.String(length=50), nullable=False),
+        sa.Column("holiday_subdiv", sa.String(length=20), nullable=True),
+        sa.Column("national_holidays", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendars")),
+        sa.UniqueConstraint("name", name=op.f("uq_sla_calendars_name")),
+    )
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendars_is_default"), ["is_default"], unique=False)
+
     op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -271,6 +291,9 @@ def upgrade():
         sa.Column("sla_tier", sa.String(length=20), nullable=False),
         sa.Column("cig", sa.String(length=10), nullable=True),
         sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("document_filename", sa.String(length=255), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=True),
+        sa.Column("document_content_type", sa.String(length=100), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -286,6 +309,7 @@ def upgrade():
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index("ix_agreements_end_date", ["end_date"], unique=False)
         batch_op.create_index("ix_agreements_org_status", ["organization_id", "status"], unique=False)
+        batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
 
     op.create_table(
         "contacts",
@@ -314,6 +338,7 @@ def upgrade():
         sa.Column("consent_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_failing", sa.Boolean(), nullable=False),
         sa.Column("sms_notifications", sa.Boolean(), nullable=False),
+        sa.Column("portal_access", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -328,8 +353,10 @@ def upgrade():
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_email_lower", [sa.literal_column("lower(email)")], unique=False)
+        batch_op.create_index("ix_contacts_name_id", ["name", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
+        batch_op.create_index("ix_contacts_role", ["role"], unique=False)
 
     op.create_table(
         "phone_menu_options",
@@ -349,6 +376,72 @@ def upgrade():
         sa.UniqueConstraint("digit", name=op.f("uq_phone_menu_options_digit")),
     )
     op.create_table(
+        "sla_calendar_closures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("yearly", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_closures_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_closures")),
+        sa.UniqueConstraint("calendar_id", "day", "yearly", name="uq_sla_closure_day"),
+    )
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendar_closures_calendar_id"), ["calendar_id"], unique=False)
+
+    op.create_table(
+        "sla_calendar_hours",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("start", sa.Time(), nullable=False),
+        sa.Column("end", sa.Time(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_hours_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_hours")),
+    )
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_calendar_hours_cal", ["calendar_id", "weekday"], unique=False)
+
+    op.create_table(
+        "sla_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "priority",
+            sa.Enum("LOW", "NORMAL", "HIGH", "URGENT", name="priority", native_enum=False, length=10),
+            nullable=True,
+        ),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_email", sa.String(length=254), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_policies_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_policies")),
+    )
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_policies_calendar_id"), ["calendar_id"], unique=False)
+        batch_op.create_index("ix_sla_policies_match", ["active", "priority", "tier"], unique=False)
+
+    op.create_table(
         "union_members",
         sa.Column("union_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -366,6 +459,22 @@ def upgrade():
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_union_members_member_id"), ["member_id"], unique=False)
 
+    op.create_table(
+        "agreement_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_alerts_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_alerts")),
+        sa.UniqueConstraint("agreement_id", "days_before", "end_date", name="uq_agreement_alerts"),
+    )
     op.create_table(
         "agreement_services",
         sa.Column("agreement_id", sa.Integer(), nullable=False),
@@ -466,6 +575,41 @@ def upgrade():
     )
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "interactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("MEETING", "CALL", "EMAIL", "NOTE", name="interactionkind", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_interactions_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_interactions_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_interactions_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interactions_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_interactions_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_interactions_org_at", ["organization_id", "occurred_at", "id"], unique=False)
 
     op.create_table(
         "payment_imports",
@@ -669,6 +813,30 @@ def upgrade():
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
     op.create_table(
+        "sla_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("FIRST_RESPONSE", "RESOLUTION", name="alertkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "level", sa.Enum("AT_RISK", "BREACHED", name="alertlevel", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("due_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_sla_alerts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alerts")),
+        sa.UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_sla_alert_once"),
+    )
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
+
+    op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -703,6 +871,42 @@ def upgrade():
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_messages_external_ref"), ["external_ref"], unique=False)
         batch_op.create_index("ix_ticket_messages_ticket_id", ["ticket_id", "id"], unique=False)
+
+    op.create_table(
+        "ticket_sla",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=True),
+        sa.Column("policy_name", sa.String(length=100), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("first_response_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_state", sa.String(length=10), nullable=False),
+        sa.Column("resolution_state", sa.String(length=10), nullable=False),
+        sa.Column("paused_since", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_business_minutes", sa.Integer(), nullable=False),
+        sa.Column("next_check_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alerted_state", sa.String(length=10), nullable=True),
+        sa.Column("computed_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_ticket_sla_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["sla_policies.id"], name=op.f("fk_ticket_sla_policy_id_sla_policies"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_sla_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_sla")),
+    )
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_sla_next_check", ["next_check_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_sla_policy_id"), ["policy_id"], unique=False)
 
     op.create_table(
         "ticket_status_changes",
@@ -1286,11 +1490,20 @@ def downgrade():
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
     op.drop_table("ticket_status_changes")
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_sla_policy_id"))
+        batch_op.drop_index("ix_ticket_sla_next_check")
+
+    op.drop_table("ticket_sla")
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_messages_ticket_id")
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_alerts_created")
+
+    op.drop_table("sla_alerts")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
@@ -1313,6 +1526,12 @@ def downgrade():
 
     op.drop_table("tickets")
     op.drop_table("payment_imports")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_org_at")
+        batch_op.drop_index(batch_op.f("ix_interactions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
+
+    op.drop_table("interactions")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
 
@@ -1331,24 +1550,45 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
     op.drop_table("agreement_services")
+    op.drop_table("agreement_alerts")
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
     op.drop_table("union_members")
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_policies_match")
+        batch_op.drop_index(batch_op.f("ix_sla_policies_calendar_id"))
+
+    op.drop_table("sla_policies")
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_calendar_hours_cal")
+
+    op.drop_table("sla_calendar_hours")
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendar_closures_calendar_id"))
+
+    op.drop_table("sla_calendar_closures")
     op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
+        batch_op.drop_index("ix_contacts_name_id")
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")
         batch_op.drop_index("ix_agreements_end_date")
 
     op.drop_table("agreements")
     op.drop_table("ticket_counters")
     op.drop_table("teams")
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendars_is_default"))
+
+    op.drop_table("sla_calendars")
     op.drop_table("services")
     op.drop_table("phone_sms_opt_outs")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
@@ -1366,9 +1606,12 @@ def downgrade():
 
     op.drop_table("outbound_emails")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_index("ix_organizations_vat_number")
         batch_op.drop_index("ix_organizations_province_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_pec"))
         batch_op.drop_index("ix_organizations_name_lower")
+        batch_op.drop_index("ix_organizations_name_id")
+        batch_op.drop_index("ix_organizations_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_fiscal_code"))
 
     op.drop_table("organizations")
