@@ -67,7 +67,8 @@ def ticket_url(ticket_id: int | None) -> str | None:
         ("tickets.ticket", "ticket_id"),
     ):
         try:
-            return url_for(endpoint, **{arg: ticket_id})
+            values: dict[str, Any] = {arg: ticket_id}
+            return url_for(endpoint, **values)
         except BuildError:
             continue
     return None
@@ -78,7 +79,8 @@ def org_url(org_id: int | None) -> str | None:
         return None
     for endpoint, arg in (("crm.organization_detail", "org_id"), ("crm.organization_detail", "organization_id")):
         try:
-            return url_for(endpoint, **{arg: org_id})
+            values: dict[str, Any] = {arg: org_id}
+            return url_for(endpoint, **values)
         except BuildError:
             continue
     return None
