@@ -15,3 +15,7 @@ def init_app(app: Flask) -> None:
     from tickets import api
 
     api.register(app)
+
+    from tickets.sla.setup import init_app as init_sla
+
+    init_sla(app)
