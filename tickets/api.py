@@ -393,5 +393,10 @@ def canned_list():
 
 
 def register(app: Flask) -> None:
-    register_api(app, bp)
-    register_api(app, canned_bp)
+    for blueprint in (bp, canned_bp):
+        if blueprint._got_registered_once:  # a second app in the same process (tests, CLI)
+            from app.api import api
+
+            api.register_blueprint(blueprint)
+        else:
+            register_api(app, blueprint)
