@@ -73,7 +73,7 @@ def _thread(ticket_id: int) -> tuple[str | None, str | None]:
             .limit(5)
         )
     )
-    chain = list(reversed(previous)) + [r for r in reversed(inbound) if r not in previous]
+    chain = list(reversed(previous)) + [r for r in reversed(inbound) if r and r not in previous]
     if not chain:
         return None, None
     return chain[-1], " ".join(chain[-10:])

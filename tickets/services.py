@@ -313,7 +313,7 @@ def change_status(
     notify: bool = True,
 ) -> Ticket:
     """A transition by hand (operator, or a referente confirming/reopening): checked against the rules."""
-    status = _enum(TicketStatus, status, "status")
+    status = TicketStatus(_enum(TicketStatus, status, "status"))
     now = now or utcnow()
     with transaction(actor=actor):
         ticket = _locked(ticket_id)
@@ -823,9 +823,10 @@ def save_canned(
             canned = CannedResponse(title=title[:150], body=body, active=active)
             db.session.add(canned)
         else:
-            canned = db.session.get(CannedResponse, canned_id)
-            if canned is None:
+            found = db.session.get(CannedResponse, canned_id)
+            if found is None:
                 raise NotFound("risposta non trovata")
+            canned = found
             canned.title, canned.body, canned.active = title[:150], body, active
         db.session.flush()
     return canned
@@ -1164,6 +1165,7 @@ def page_tickets(
     """Keyset pagination of a ticket query: newest first, last updated first, or by SLA due time."""
     from app.api import decode_cursor, encode_cursor
 
+    key: Any
     if sort == "aggiornati":
         key, descending = Ticket.updated_at, True
     elif sort == "scadenza":

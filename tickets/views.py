@@ -90,8 +90,8 @@ def _names(tickets: list[Ticket]) -> dict[str, dict[int, str]]:
     from app.auth.models import User
     from crm.models import Organization, Service
 
-    def lookup(model: Any, ids: set[int], attr: str) -> dict[int, str]:
-        ids.discard(None)  # type: ignore[arg-type]
+    def lookup(model: Any, ids: set[Any], attr: str) -> dict[int, str]:
+        ids.discard(None)
         if not ids:
             return {}
         return {row.id: getattr(row, attr) for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
@@ -151,7 +151,7 @@ def _timeline(ticket: Ticket, *, staff: bool) -> list[dict[str, Any]]:
         events.append({"kind": "message", "at": m.created_at, "message": m, "attachments": by_message.get(m.id, [])})
     for att in by_message.get(None, []):
         events.append({"kind": "attachment", "at": att.created_at, "attachment": att})
-    actors = {}
+    actors: dict[int | None, str] = {}
     for change in services.status_history(ticket.id):
         if change.actor_id and change.actor_id not in actors:
             user = db.session.get(User, change.actor_id)
