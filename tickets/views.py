@@ -263,7 +263,7 @@ def bulk():
     visible = set(
         db.session.scalars(services.visible_stmt(current_user, sa.select(Ticket.id)).where(Ticket.id.in_(ids)))
     )
-    kwargs: dict[str, Any] = {}
+    kwargs = {}
     if form.action.data == "assign_me":
         kwargs["assignee_id"] = current_user.id
     elif form.action.data == "assign":
