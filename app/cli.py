@@ -81,10 +81,34 @@ def seed_demo(if_empty: bool) -> None:
     except DomainError as exc:
         fail(exc.message)
         return
-    click.echo(summary)
-    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for key, value in summary.items():
+        if key != "users":
+            click.echo(f"{key}: {value}")
+    click.echo("")
+    click.echo(f"Presidio demo logins (password for all: {DEMO_PASSWORD})")
     for email, role in summary.get("users", []):
         click.echo(f"  {role:10} {email}")
+    click.echo("")
+
+
+@seed_cli.command("bulk")
+@click.option("--tickets", type=click.IntRange(min=0), required=True, help="How many tickets to generate.")
+@click.option(
+    "--orgs", type=click.IntRange(min=1), default=None, help="How many enti (default: tickets/125, max 8000)."
+)
+@click.option("--years", type=click.IntRange(min=1, max=20), default=5, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def seed_bulk(tickets: int, orgs: int | None, years: int, seed: int) -> None:
+    """Realistic volume for benchmarks (PostgreSQL COPY): enti, contacts, convenzioni, tickets, messages."""
+    from app.bulk import load_bulk
+
+    try:
+        result = load_bulk(tickets=tickets, orgs=orgs, years=years, seed=seed, echo=click.echo)
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))
+        return
+    click.echo(str(result))
 
 
 @jobs_cli.command("relay")

@@ -6,6 +6,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import permissions, views  # noqa: F401
+    from billing import jobs, models, permissions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
