@@ -392,13 +392,15 @@ def find_thread(parsed: em.ParsedEmail, *, sender_org_id: int | None) -> int | N
                 InboundItem.message_id.in_(ids), InboundItem.ticket_id.is_not(None)
             )
         ):
-            known.setdefault(mid, ticket_id)
+            if mid and ticket_id:
+                known.setdefault(mid, ticket_id)
         for mid, ticket_id in db.session.execute(
             sa.select(OutboundEmail.message_id, OutboundEmail.ticket_id).where(
                 OutboundEmail.message_id.in_(ids), OutboundEmail.ticket_id.is_not(None)
             )
         ):
-            known.setdefault(mid, ticket_id)
+            if mid and ticket_id:
+                known.setdefault(mid, ticket_id)
         in_reply_to = em.normalize_message_id(parsed.in_reply_to)
         for mid in ([in_reply_to] if in_reply_to else []) + list(reversed(ids)):
             if mid in known:

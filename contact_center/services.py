@@ -114,7 +114,7 @@ RULE_FIELDS = (
 def save_rule(*, data: dict[str, Any], rule_id: int | None = None, actor: Any = None) -> RoutingRule:
     values = {k: data[k] for k in RULE_FIELDS if k in data}
     try:
-        values["kind"] = RuleKind(values.get("kind"))
+        values["kind"] = RuleKind(values.get("kind") or "")
         values["action"] = RuleAction(values.get("action") or "route")
     except ValueError as exc:
         raise Invalid(str(exc), {"kind": [str(exc)]}) from exc

@@ -209,11 +209,8 @@ def _simple_action(item_id: int, func, message: str, **kw: Any):
     EmptyForm().validate_on_submit() or abort(400)
     func(item_id=item_id, actor=current_user, **kw)
     flash(message, "success")
-    return redirect(
-        request.form.get("next")
-        if (request.form.get("next") or "").startswith("/inbound")
-        else url_for("contact_center.inbox")
-    )
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/inbound") else url_for("contact_center.inbox"))
 
 
 @bp.route("/inbound/<int:item_id>/spam", methods=["POST"])

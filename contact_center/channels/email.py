@@ -300,7 +300,7 @@ def parse(msg: Message) -> ParsedEmail:
         message_id=normalize_message_id(header(msg, "Message-ID")),
         from_name=from_name.strip()[:200],
         from_addr=(from_addr or "").strip().lower()[:254],
-        reply_to=(addresses(msg, "Reply-To") or [None])[0],
+        reply_to=next(iter(addresses(msg, "Reply-To")), None),
         to=addresses(msg, "To"),
         cc=addresses(msg, "Cc"),
         subject=header(msg, "Subject")[:300],

@@ -42,7 +42,7 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _fetch(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
     typ, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
     if typ != "OK":
         return None
@@ -52,7 +52,7 @@ def _fetch(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
     return None
 
 
-def _done(conn: imaplib.IMAP4, uid: bytes, mailbox: Mailbox) -> None:
+def _done(conn: imaplib.IMAP4, uid: str, mailbox: Mailbox) -> None:
     if mailbox.processed_folder:
         folder = _quote(mailbox.processed_folder)
         conn.create(folder)  # NO when it exists: fine
@@ -74,45 +74,43 @@ def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT) -> dict[str, Any]:
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         raise NotFound("casella non trovata")
-    result = {"mailbox": mailbox.name, "fetched": 0, "new": 0, "failed": 0, "error": None}
+    fetched = new = failed = 0
+    error: str | None = None
     try:
         conn = connect(mailbox)
     except Exception as exc:  # noqa: BLE001 - one broken mailbox must not stop the others
         _record(mailbox_id, f"{type(exc).__name__}: {exc}")
-        result["error"] = str(exc)
-        return result
+        return {"mailbox": mailbox.name, "fetched": 0, "new": 0, "failed": 0, "error": str(exc)}
     try:
         typ, _ = conn.select(_quote(mailbox.imap_folder))
         if typ != "OK":
             raise imaplib.IMAP4.error(f"cartella {mailbox.imap_folder} non disponibile")
         validity = (conn.response("UIDVALIDITY")[1] or [b"0"])[0]
         validity_s = validity.decode() if isinstance(validity, bytes) else str(validity or "0")
-        typ, data = conn.uid("SEARCH", None, "UNSEEN")
-        uids = (data[0] or b"").split() if typ == "OK" and data else []
+        typ, data = conn.uid("SEARCH", "UNSEEN")
+        uids = [u.decode() for u in (data[0] or b"").split()] if typ == "OK" and data else []
         for uid in uids[:limit]:
             raw = _fetch(conn, uid)
             if raw is None:
                 continue
-            result["fetched"] += 1
-            row, created = store_raw(
-                raw, source=RawSource.IMAP, mailbox_id=mailbox_id, imap_uid=f"{validity_s}:{uid.decode()}"
-            )
-            result["new"] += int(created)
+            fetched += 1
+            row, created = store_raw(raw, source=RawSource.IMAP, mailbox_id=mailbox_id, imap_uid=f"{validity_s}:{uid}")
+            new += int(created)
             if row.status == RawStatus.PENDING:
                 process_raw(row.id)
-            if db.session.get(type(row), row.id).status == RawStatus.FAILED:
-                result["failed"] += 1
+            db.session.refresh(row)
+            failed += int(row.status == RawStatus.FAILED)
             _done(conn, uid, mailbox)  # only now: the message is committed
         _record(mailbox_id, None)
     except Exception as exc:  # noqa: BLE001
         db.session.rollback()
         log.exception("polling mailbox %s failed", mailbox_id)
         _record(mailbox_id, f"{type(exc).__name__}: {exc}")
-        result["error"] = str(exc)
+        error = str(exc)
     finally:
         with contextlib.suppress(Exception):
             conn.logout()
-    return result
+    return {"mailbox": mailbox.name, "fetched": fetched, "new": new, "failed": failed, "error": error}
 
 
 def _record(mailbox_id: int, error: str | None) -> None:

@@ -66,11 +66,10 @@ class Dovecot:
         self.port = port
         self.host = "127.0.0.1"
 
-    def add_user(self, password: str = "secret-imap") -> tuple[str, str]:  # noqa: S107
-        user = f"box-{uuid.uuid4().hex[:8]}@presidio.test"
-        with open(self.root / "users", "a") as fh:
-            fh.write(f"{user}:{{PLAIN}}{password}\n")
-        return user, password
+    def add_user(self) -> tuple[str, str]:
+        """A fresh account from the pool written before Dovecot started (passwd-file reloads only on
+        an mtime change, which has one-second granularity: users added later could be missed)."""
+        return self.pool.pop()
 
     def client(self, user: str, password: str):
         import imaplib
@@ -111,7 +110,8 @@ def dovecot():
     root = Path(tempfile.mkdtemp(prefix="presidio-dovecot-"))
     for sub in ("run", "state", "mail"):
         (root / sub).mkdir()
-    (root / "users").write_text("")
+    pool = [(f"box-{uuid.uuid4().hex[:8]}@presidio.test", f"pw-{uuid.uuid4().hex[:10]}") for _ in range(300)]
+    (root / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in pool))
     import pwd
 
     user = "dovecot" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
@@ -125,6 +125,7 @@ def dovecot():
     conf.write_text(DOVECOT_CONF.format(d=root, port=port, user=user, group=group, login_user=login_user))
     subprocess.run([binary, "-c", str(conf)], check=True)
     server = Dovecot(root, port)
+    server.pool = pool  # type: ignore[attr-defined]
     import socket
 
     for _ in range(100):
