@@ -116,9 +116,12 @@ def upgrade():
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_fiscal_code"), ["fiscal_code"], unique=False)
+        batch_op.create_index("ix_organizations_kind", ["kind"], unique=False)
+        batch_op.create_index("ix_organizations_name_id", ["name", "id"], unique=False)
         batch_op.create_index("ix_organizations_name_lower", [sa.literal_column("lower(name)")], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_pec"), ["pec"], unique=False)
         batch_op.create_index("ix_organizations_province_kind", ["province", "kind"], unique=False)
+        batch_op.create_index("ix_organizations_vat_number", ["vat_number"], unique=False)
 
     op.create_table(
         "outbound_emails",
@@ -213,6 +216,7 @@ def upgrade():
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("default_sla_policy", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -287,6 +291,9 @@ def upgrade():
         sa.Column("sla_tier", sa.String(length=20), nullable=False),
         sa.Column("cig", sa.String(length=10), nullable=True),
         sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("document_filename", sa.String(length=255), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=True),
+        sa.Column("document_content_type", sa.String(length=100), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -302,6 +309,7 @@ def upgrade():
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index("ix_agreements_end_date", ["end_date"], unique=False)
         batch_op.create_index("ix_agreements_org_status", ["organization_id", "status"], unique=False)
+        batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
 
     op.create_table(
         "contacts",
@@ -330,6 +338,7 @@ def upgrade():
         sa.Column("consent_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_failing", sa.Boolean(), nullable=False),
         sa.Column("sms_notifications", sa.Boolean(), nullable=False),
+        sa.Column("portal_access", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -344,8 +353,10 @@ def upgrade():
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_email_lower", [sa.literal_column("lower(email)")], unique=False)
+        batch_op.create_index("ix_contacts_name_id", ["name", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
+        batch_op.create_index("ix_contacts_role", ["role"], unique=False)
 
     op.create_table(
         "phone_menu_options",
@@ -449,6 +460,22 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_union_members_member_id"), ["member_id"], unique=False)
 
     op.create_table(
+        "agreement_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_alerts_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_alerts")),
+        sa.UniqueConstraint("agreement_id", "days_before", "end_date", name="uq_agreement_alerts"),
+    )
+    op.create_table(
         "agreement_services",
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
@@ -548,6 +575,41 @@ def upgrade():
     )
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "interactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("MEETING", "CALL", "EMAIL", "NOTE", name="interactionkind", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_interactions_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_interactions_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_interactions_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interactions_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_interactions_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_interactions_org_at", ["organization_id", "occurred_at", "id"], unique=False)
 
     op.create_table(
         "payment_imports",
@@ -1464,6 +1526,12 @@ def downgrade():
 
     op.drop_table("tickets")
     op.drop_table("payment_imports")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_org_at")
+        batch_op.drop_index(batch_op.f("ix_interactions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
+
+    op.drop_table("interactions")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
 
@@ -1482,6 +1550,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
     op.drop_table("agreement_services")
+    op.drop_table("agreement_alerts")
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
@@ -1501,12 +1570,15 @@ def downgrade():
     op.drop_table("sla_calendar_closures")
     op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
+        batch_op.drop_index("ix_contacts_name_id")
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")
         batch_op.drop_index("ix_agreements_end_date")
 
@@ -1534,9 +1606,12 @@ def downgrade():
 
     op.drop_table("outbound_emails")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_index("ix_organizations_vat_number")
         batch_op.drop_index("ix_organizations_province_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_pec"))
         batch_op.drop_index("ix_organizations_name_lower")
+        batch_op.drop_index("ix_organizations_name_id")
+        batch_op.drop_index("ix_organizations_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_fiscal_code"))
 
     op.drop_table("organizations")
