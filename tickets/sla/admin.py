@@ -210,7 +210,7 @@ def save_policy(*, actor: Any, policy_id: int | None = None, **data: Any) -> Sla
     """Create or update a policy: name, priority (or None = any), tier (or None = any), targets in
     business minutes, calendar (None = the default one), escalation email, active."""
     row = get_policy(policy_id) if policy_id is not None else None
-    current = {
+    current: dict[str, Any] = {
         "name": row.name if row else "",
         "priority": row.priority if row else None,
         "tier": row.tier if row else None,
