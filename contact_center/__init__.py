@@ -7,3 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from contact_center import models, permissions  # noqa: F401
+    from contact_center.phone import init_phone
+
+    init_phone(app)

@@ -9,3 +9,7 @@ def init_app(app: Flask) -> None:
     from tickets import models, permissions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
+
+    from tickets.sla.setup import init_app as init_sla
+
+    init_sla(app)

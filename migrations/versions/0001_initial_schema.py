@@ -116,9 +116,12 @@ def upgrade():
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_fiscal_code"), ["fiscal_code"], unique=False)
+        batch_op.create_index("ix_organizations_kind", ["kind"], unique=False)
+        batch_op.create_index("ix_organizations_name_id", ["name", "id"], unique=False)
         batch_op.create_index("ix_organizations_name_lower", [sa.literal_column("lower(name)")], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_pec"), ["pec"], unique=False)
         batch_op.create_index("ix_organizations_province_kind", ["province", "kind"], unique=False)
+        batch_op.create_index("ix_organizations_vat_number", ["vat_number"], unique=False)
 
     op.create_table(
         "outbound_emails",
@@ -199,17 +202,43 @@ def upgrade():
         )
 
     op.create_table(
+        "phone_sms_opt_outs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("keyword", sa.String(length=20), nullable=False),
+        sa.Column("opted_out_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms_opt_outs")),
+        sa.UniqueConstraint("number", name=op.f("uq_phone_sms_opt_outs_number")),
+    )
+    op.create_table(
         "services",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("default_sla_policy", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
         sa.UniqueConstraint("code", name=op.f("uq_services_code")),
     )
+    op.create_table(
+        "sla_calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("timezone", sa.String(length=50), nullable=False),
+        sa.Column("holiday_subdiv", sa.String(length=20), nullable=True),
+        sa.Column("national_holidays", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendars")),
+        sa.UniqueConstraint("name", name=op.f("uq_sla_calendars_name")),
+    )
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendars_is_default"), ["is_default"], unique=False)
+
     op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -262,6 +291,9 @@ def upgrade():
         sa.Column("sla_tier", sa.String(length=20), nullable=False),
         sa.Column("cig", sa.String(length=10), nullable=True),
         sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("document_filename", sa.String(length=255), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=True),
+        sa.Column("document_content_type", sa.String(length=100), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -277,6 +309,7 @@ def upgrade():
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index("ix_agreements_end_date", ["end_date"], unique=False)
         batch_op.create_index("ix_agreements_org_status", ["organization_id", "status"], unique=False)
+        batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
 
     op.create_table(
         "contacts",
@@ -305,6 +338,7 @@ def upgrade():
         sa.Column("consent_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_failing", sa.Boolean(), nullable=False),
         sa.Column("sms_notifications", sa.Boolean(), nullable=False),
+        sa.Column("portal_access", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -319,8 +353,93 @@ def upgrade():
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_email_lower", [sa.literal_column("lower(email)")], unique=False)
+        batch_op.create_index("ix_contacts_name_id", ["name", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
+        batch_op.create_index("ix_contacts_role", ["role"], unique=False)
+
+    op.create_table(
+        "phone_menu_options",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("digit", sa.String(length=1), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_menu_options_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_phone_menu_options_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_menu_options")),
+        sa.UniqueConstraint("digit", name=op.f("uq_phone_menu_options_digit")),
+    )
+    op.create_table(
+        "sla_calendar_closures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("yearly", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_closures_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_closures")),
+        sa.UniqueConstraint("calendar_id", "day", "yearly", name="uq_sla_closure_day"),
+    )
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendar_closures_calendar_id"), ["calendar_id"], unique=False)
+
+    op.create_table(
+        "sla_calendar_hours",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("start", sa.Time(), nullable=False),
+        sa.Column("end", sa.Time(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_hours_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_hours")),
+    )
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_calendar_hours_cal", ["calendar_id", "weekday"], unique=False)
+
+    op.create_table(
+        "sla_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "priority",
+            sa.Enum("LOW", "NORMAL", "HIGH", "URGENT", name="priority", native_enum=False, length=10),
+            nullable=True,
+        ),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_email", sa.String(length=254), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_policies_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_policies")),
+    )
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_policies_calendar_id"), ["calendar_id"], unique=False)
+        batch_op.create_index("ix_sla_policies_match", ["active", "priority", "tier"], unique=False)
 
     op.create_table(
         "union_members",
@@ -340,6 +459,22 @@ def upgrade():
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_union_members_member_id"), ["member_id"], unique=False)
 
+    op.create_table(
+        "agreement_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_alerts_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_alerts")),
+        sa.UniqueConstraint("agreement_id", "days_before", "end_date", name="uq_agreement_alerts"),
+    )
     op.create_table(
         "agreement_services",
         sa.Column("agreement_id", sa.Integer(), nullable=False),
@@ -440,6 +575,41 @@ def upgrade():
     )
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "interactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("MEETING", "CALL", "EMAIL", "NOTE", name="interactionkind", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_interactions_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_interactions_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_interactions_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interactions_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_interactions_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_interactions_org_at", ["organization_id", "occurred_at", "id"], unique=False)
 
     op.create_table(
         "payment_imports",
@@ -643,6 +813,30 @@ def upgrade():
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
     op.create_table(
+        "sla_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("FIRST_RESPONSE", "RESOLUTION", name="alertkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "level", sa.Enum("AT_RISK", "BREACHED", name="alertlevel", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("due_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_sla_alerts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alerts")),
+        sa.UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_sla_alert_once"),
+    )
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
+
+    op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -677,6 +871,42 @@ def upgrade():
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_messages_external_ref"), ["external_ref"], unique=False)
         batch_op.create_index("ix_ticket_messages_ticket_id", ["ticket_id", "id"], unique=False)
+
+    op.create_table(
+        "ticket_sla",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=True),
+        sa.Column("policy_name", sa.String(length=100), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("first_response_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_state", sa.String(length=10), nullable=False),
+        sa.Column("resolution_state", sa.String(length=10), nullable=False),
+        sa.Column("paused_since", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_business_minutes", sa.Integer(), nullable=False),
+        sa.Column("next_check_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alerted_state", sa.String(length=10), nullable=True),
+        sa.Column("computed_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_ticket_sla_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["sla_policies.id"], name=op.f("fk_ticket_sla_policy_id_sla_policies"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_sla_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_sla")),
+    )
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_sla_next_check", ["next_check_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_sla_policy_id"), ["policy_id"], unique=False)
 
     op.create_table(
         "ticket_status_changes",
@@ -930,6 +1160,205 @@ def upgrade():
         batch_op.create_index("ix_ticket_attachments_ticket", ["ticket_id", "id"], unique=False)
 
     op.create_table(
+        "phone_calls",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "source", sa.Enum("TWILIO", "MANUAL", name="callsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("caller_number", sa.String(length=20), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "QUEUED",
+                "RINGING",
+                "IN_PROGRESS",
+                "COMPLETED",
+                "BUSY",
+                "NO_ANSWER",
+                "FAILED",
+                "CANCELED",
+                name="callstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "PENDING", "ANSWERED", "MISSED", "VOICEMAIL", "FAILED", name="calloutcome", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("menu_choice", sa.String(length=4), nullable=True),
+        sa.Column("menu_option_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("after_hours", sa.Boolean(), nullable=False),
+        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("duration_seconds", sa.Integer(), nullable=True),
+        sa.Column("wait_seconds", sa.Integer(), nullable=True),
+        sa.Column("talk_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_sid", sa.String(length=64), nullable=True),
+        sa.Column("recording_url", sa.String(length=500), nullable=True),
+        sa.Column("recording_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_stored_sha256", sa.String(length=64), nullable=True),
+        sa.Column("transcription_sid", sa.String(length=64), nullable=True),
+        sa.Column("transcription_status", sa.String(length=20), nullable=True),
+        sa.Column("transcript", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=True),
+        sa.Column("callback_needed", sa.Boolean(), nullable=False),
+        sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_calls_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["handled_by_id"], ["users.id"], name=op.f("fk_phone_calls_handled_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_calls_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["menu_option_id"],
+            ["phone_menu_options.id"],
+            name=op.f("fk_phone_calls_menu_option_id_phone_menu_options"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["users.id"], name=op.f("fk_phone_calls_operator_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_calls_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_calls_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_calls_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_calls")),
+        sa.UniqueConstraint("call_sid", name=op.f("uq_phone_calls_call_sid")),
+        sa.UniqueConstraint("recording_sid", name=op.f("uq_phone_calls_recording_sid")),
+    )
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_calls_callback", ["callback_needed", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_caller", ["caller_number"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_operator_id"), ["operator_id"], unique=False)
+        batch_op.create_index("ix_phone_calls_org_started", ["organization_id", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_outcome", ["outcome"], unique=False)
+        batch_op.create_index("ix_phone_calls_started_id", ["started_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_calls_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "phone_sms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("counterpart_number", sa.String(length=20), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "RECEIVED",
+                "PROCESSED",
+                "QUEUED",
+                "SENT",
+                "DELIVERED",
+                "UNDELIVERED",
+                "FAILED",
+                "BLOCKED",
+                name="smsstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_message_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error_code", sa.String(length=20), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_phone_sms_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_sms_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_sms_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_sms_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_sms_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_message_id"],
+            ["ticket_messages.id"],
+            name=op.f("fk_phone_sms_ticket_message_id_ticket_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms")),
+        sa.UniqueConstraint("message_sid", name=op.f("uq_phone_sms_message_sid")),
+    )
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_phone_sms_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_phone_sms_created_id", ["created_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_sms_number", ["counterpart_number"], unique=False)
+        batch_op.create_index("ix_phone_sms_org_created", ["organization_id", "created_at"], unique=False)
+        batch_op.create_index("ix_phone_sms_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_sms_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
         "unmatched_payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=True),
@@ -963,6 +1392,30 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_unmatched_payments_import_id"), ["import_id"], unique=False)
         batch_op.create_index("ix_unmatched_payments_resolved", ["resolved", "id"], unique=False)
 
+    op.create_table(
+        "phone_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.Column("sms_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["phone_calls.id"], name=op.f("fk_phone_events_call_id_phone_calls"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["sms_id"], ["phone_sms.id"], name=op.f("fk_phone_events_sms_id_phone_sms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_events")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_phone_events_dedupe_key")),
+    )
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_events_call", ["call_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_events_sms_id"), ["sms_id"], unique=False)
+
     # ### end Alembic commands ###
     for statement in EXTRA_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)
@@ -970,11 +1423,37 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_events_sms_id"))
+        batch_op.drop_index("ix_phone_events_call")
+
+    op.drop_table("phone_events")
     with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
         batch_op.drop_index("ix_unmatched_payments_resolved")
         batch_op.drop_index(batch_op.f("ix_unmatched_payments_import_id"))
 
     op.drop_table("unmatched_payments")
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_sms_ticket_id"))
+        batch_op.drop_index("ix_phone_sms_status")
+        batch_op.drop_index("ix_phone_sms_org_created")
+        batch_op.drop_index("ix_phone_sms_number")
+        batch_op.drop_index("ix_phone_sms_created_id")
+        batch_op.drop_index(batch_op.f("ix_phone_sms_contact_id"))
+
+    op.drop_table("phone_sms")
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_calls_ticket_id"))
+        batch_op.drop_index("ix_phone_calls_status")
+        batch_op.drop_index("ix_phone_calls_started_id")
+        batch_op.drop_index("ix_phone_calls_outcome")
+        batch_op.drop_index("ix_phone_calls_org_started")
+        batch_op.drop_index(batch_op.f("ix_phone_calls_operator_id"))
+        batch_op.drop_index(batch_op.f("ix_phone_calls_contact_id"))
+        batch_op.drop_index("ix_phone_calls_caller")
+        batch_op.drop_index("ix_phone_calls_callback")
+
+    op.drop_table("phone_calls")
     with op.batch_alter_table("ticket_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_attachments_ticket")
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_message_id"))
@@ -1011,11 +1490,20 @@ def downgrade():
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
     op.drop_table("ticket_status_changes")
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_sla_policy_id"))
+        batch_op.drop_index("ix_ticket_sla_next_check")
+
+    op.drop_table("ticket_sla")
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_messages_ticket_id")
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_alerts_created")
+
+    op.drop_table("sla_alerts")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
@@ -1038,6 +1526,12 @@ def downgrade():
 
     op.drop_table("tickets")
     op.drop_table("payment_imports")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_org_at")
+        batch_op.drop_index(batch_op.f("ix_interactions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
+
+    op.drop_table("interactions")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
 
@@ -1056,24 +1550,47 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
     op.drop_table("agreement_services")
+    op.drop_table("agreement_alerts")
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
     op.drop_table("union_members")
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_policies_match")
+        batch_op.drop_index(batch_op.f("ix_sla_policies_calendar_id"))
+
+    op.drop_table("sla_policies")
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_calendar_hours_cal")
+
+    op.drop_table("sla_calendar_hours")
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendar_closures_calendar_id"))
+
+    op.drop_table("sla_calendar_closures")
+    op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
+        batch_op.drop_index("ix_contacts_name_id")
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")
         batch_op.drop_index("ix_agreements_end_date")
 
     op.drop_table("agreements")
     op.drop_table("ticket_counters")
     op.drop_table("teams")
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendars_is_default"))
+
+    op.drop_table("sla_calendars")
     op.drop_table("services")
+    op.drop_table("phone_sms_opt_outs")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_outbox_jobs_dedupe_key",
@@ -1089,9 +1606,12 @@ def downgrade():
 
     op.drop_table("outbound_emails")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_index("ix_organizations_vat_number")
         batch_op.drop_index("ix_organizations_province_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_pec"))
         batch_op.drop_index("ix_organizations_name_lower")
+        batch_op.drop_index("ix_organizations_name_id")
+        batch_op.drop_index("ix_organizations_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_fiscal_code"))
 
     op.drop_table("organizations")
