@@ -479,7 +479,26 @@ def receivables():
 
 # --- exports ----------------------------------------------------------------------------------------------
 
-INVOICE_COLUMNS = ["numero", "tipo", "documento", "ente", "codice_fiscale_ente", "anno", "data_emissione", "scadenza", "stato", "imponibile", "iva", "totale", "split_payment", "da_incassare", "incassato", "saldo", "codice_avviso", "convenzione"]
+INVOICE_COLUMNS = [
+    "numero",
+    "tipo",
+    "documento",
+    "ente",
+    "codice_fiscale_ente",
+    "anno",
+    "data_emissione",
+    "scadenza",
+    "stato",
+    "imponibile",
+    "iva",
+    "totale",
+    "split_payment",
+    "da_incassare",
+    "incassato",
+    "saldo",
+    "codice_avviso",
+    "convenzione",
+]
 PAYMENT_COLUMNS = ["data", "importo", "metodo", "numero_documento", "ente", "riferimento", "id_transazione"]
 
 

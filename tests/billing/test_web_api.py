@@ -70,7 +70,7 @@ def test_api_richiesta_pagamento_has_no_xml(api_as, issued, finance):
 
 
 def test_api_payments_partial_then_full_and_overpayment_422(api_as, issued, finance):
-    invoice = issued()
+    invoice = issued(issue_date=dt.date.today())
     api = api_as(user=finance)
     due = invoice.amount_due
     r = api.post(
