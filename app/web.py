@@ -129,6 +129,8 @@ def audit_log():
 @permission_required("admin.jobs")
 def jobs():
     status = request.args.get("status") or "failed"
+    if status not in {s.value for s in JobStatus} | {"all"}:
+        status = "failed"
     stmt = sa.select(OutboxJob).order_by(OutboxJob.id.desc()).limit(100)
     if status != "all":
         stmt = stmt.where(OutboxJob.status == JobStatus(status))
