@@ -166,16 +166,8 @@ def preview_item(row: services.PreviewRow) -> dict[str, Any]:
     }
 
 
-invoices_bp = Blueprint(
-    "api_invoices",
-    __name__,
-    url_prefix=f"{API_PREFIX}/invoices",
-    description="Fatture, richieste di pagamento e note di credito",
-)
-payments_bp = Blueprint("api_payments", __name__, url_prefix=f"{API_PREFIX}/payments", description="Incassi")
-billing_bp = Blueprint(
-    "api_billing", __name__, url_prefix=f"{API_PREFIX}/billing", description="Fatturazione annuale e crediti"
-)
+class AssignArgs(Schema):
+    invoice_id = fields.Integer(required=True)
 
 
 def _visible_invoice(invoice_id: int) -> Invoice:
@@ -184,206 +176,206 @@ def _visible_invoice(invoice_id: int) -> Invoice:
     return invoice
 
 
-@invoices_bp.route("")
-@invoices_bp.arguments(InvoiceListArgs, location="query")
-@invoices_bp.response(200)
-@permission_required("billing.read")
-def list_invoices(args: dict[str, Any]):
-    scope = org_scope(current_user)
-    stmt = services.invoice_query(
-        organization_id=scope or args.get("organization_id"),
-        status=args.get("status"),
-        year=args.get("year"),
-        kind=args.get("kind"),
-        doc_type=args.get("document_type"),
-        q=args.get("q"),
+def blueprints() -> list[Blueprint]:
+    """Fresh blueprints for each app (tests build several apps)."""
+    invoices_bp = Blueprint(
+        "api_invoices",
+        __name__,
+        url_prefix=f"{API_PREFIX}/invoices",
+        description="Fatture, richieste di pagamento e note di credito",
     )
-    if scope is not None:
-        stmt = stmt.where(Invoice.status != InvoiceStatus.DRAFT)
-    items, cursor = keyset_page(stmt, [Invoice.id], limit=args["limit"], cursor=args["cursor"])
-    return page(InvoiceSchema(many=True).dump(items), cursor)
-
-
-@invoices_bp.route("/<int:invoice_id>")
-@invoices_bp.response(200, InvoiceSchema)
-@permission_required("billing.read")
-def get_invoice(invoice_id: int):
-    invoice = _visible_invoice(invoice_id)
-    if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
-        raise services.NotFound("documento non trovato")
-    return invoice
-
-
-@invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
-@invoices_bp.response(200, InvoiceSchema)
-@permission_required("billing.write")
-def issue(invoice_id: int):
-    args = parse_or_422(IssueArgs(), request.get_json(silent=True) or {})
-    return services.issue_invoice(invoice_id=invoice_id, actor=current_user, issue_date=args["issue_date"])
-
-
-@invoices_bp.route("/<int:invoice_id>/credit-note", methods=["POST"])
-@invoices_bp.response(201, InvoiceSchema)
-@permission_required("billing.write")
-def credit_note(invoice_id: int):
-    args = parse_or_422(CreditNoteArgs(), request.get_json(silent=True) or {})
-    return services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=args["reason"])
-
-
-@invoices_bp.route("/<int:invoice_id>/fatturapa.xml")
-@permission_required("billing.read")
-def fatturapa_xml(invoice_id: int):
-    invoice = _visible_invoice(invoice_id)
-    seller = services.seller()
-    xml = fatturapa.build(invoice, seller)
-    return Response(
-        xml,
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{fatturapa.filename(invoice, seller)}"'},
+    payments_bp = Blueprint("api_payments", __name__, url_prefix=f"{API_PREFIX}/payments", description="Incassi")
+    billing_bp = Blueprint(
+        "api_billing", __name__, url_prefix=f"{API_PREFIX}/billing", description="Fatturazione annuale e crediti"
     )
 
+    @invoices_bp.route("")
+    @invoices_bp.arguments(InvoiceListArgs, location="query")
+    @invoices_bp.response(200)
+    @permission_required("billing.read")
+    def list_invoices(args: dict[str, Any]):
+        scope = org_scope(current_user)
+        stmt = services.invoice_query(
+            organization_id=scope or args.get("organization_id"),
+            status=args.get("status"),
+            year=args.get("year"),
+            kind=args.get("kind"),
+            doc_type=args.get("document_type"),
+            q=args.get("q"),
+        )
+        if scope is not None:
+            stmt = stmt.where(Invoice.status != InvoiceStatus.DRAFT)
+        items, cursor = keyset_page(stmt, [Invoice.id], limit=args["limit"], cursor=args["cursor"])
+        return page(InvoiceSchema(many=True).dump(items), cursor)
 
-@invoices_bp.route("/<int:invoice_id>/notice")
-@invoices_bp.response(200)
-@permission_required("billing.read")
-def notice(invoice_id: int):
-    invoice = _visible_invoice(invoice_id)
-    data = services.notice_payload(invoice)
-    if data is None:
-        raise services.Conflict("il documento non ha un avviso pagoPA")
-    data = {
-        **data,
-        "amount": fmt(data["amount"]),
-        "due_date": data["due_date"].isoformat() if data["due_date"] else None,
-    }
-    return data
+    @invoices_bp.route("/<int:invoice_id>")
+    @invoices_bp.response(200, InvoiceSchema)
+    @permission_required("billing.read")
+    def get_invoice(invoice_id: int):
+        invoice = _visible_invoice(invoice_id)
+        if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
+            raise services.NotFound("documento non trovato")
+        return invoice
 
+    @invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
+    @invoices_bp.response(200, InvoiceSchema)
+    @permission_required("billing.write")
+    def issue(invoice_id: int):
+        args = parse_or_422(IssueArgs(), request.get_json(silent=True) or {})
+        return services.issue_invoice(invoice_id=invoice_id, actor=current_user, issue_date=args["issue_date"])
 
-@payments_bp.route("")
-@payments_bp.arguments(PaymentListArgs, location="query")
-@payments_bp.response(200)
-@permission_required("billing.read")
-def list_payments(args: dict[str, Any]):
-    scope = org_scope(current_user)
-    stmt = collections.payment_query(
-        organization_id=scope or args.get("organization_id"), invoice_id=args.get("invoice_id"), year=args.get("year")
-    )
-    items, cursor = keyset_page(stmt, [Payment.id], limit=args["limit"], cursor=args["cursor"])
-    return page(PaymentSchema(many=True).dump(items), cursor)
+    @invoices_bp.route("/<int:invoice_id>/credit-note", methods=["POST"])
+    @invoices_bp.response(201, InvoiceSchema)
+    @permission_required("billing.write")
+    def credit_note(invoice_id: int):
+        args = parse_or_422(CreditNoteArgs(), request.get_json(silent=True) or {})
+        return services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=args["reason"])
 
+    @invoices_bp.route("/<int:invoice_id>/fatturapa.xml")
+    @permission_required("billing.read")
+    def fatturapa_xml(invoice_id: int):
+        invoice = _visible_invoice(invoice_id)
+        seller = services.seller()
+        xml = fatturapa.build(invoice, seller)
+        return Response(
+            xml,
+            mimetype="application/xml",
+            headers={"Content-Disposition": f'attachment; filename="{fatturapa.filename(invoice, seller)}"'},
+        )
 
-@payments_bp.route("", methods=["POST"])
-@payments_bp.response(201, PaymentSchema)
-@permission_required("billing.write")
-def create_payment():
-    data = parse_or_422(PaymentSchema(), request.get_json(silent=True) or {})
-    return collections.register_payment(actor=current_user, **data)
-
-
-@payments_bp.route("/import", methods=["POST"])
-@payments_bp.response(201)
-@permission_required("billing.write")
-def import_payments():
-    upload = request.files.get("file")
-    if upload is not None:
-        data, name = upload.read(), upload.filename or "import.csv"
-    elif request.mimetype in ("text/csv", "text/plain"):
-        data, name = request.get_data(), request.args.get("filename", "import.csv")
-    else:
-        raise Invalid("file mancante", {"file": ["invia un CSV (multipart 'file' o text/csv)"]})
-    record = collections.import_payments(data=data, filename=name, actor=current_user)
-    return {
-        "id": record.id,
-        "rows": record.rows,
-        "applied": record.applied,
-        "unmatched": record.unmatched,
-        "rejected": record.rejected,
-        "report": record.report,
-    }
-
-
-@payments_bp.route("/unmatched")
-@payments_bp.response(200)
-@permission_required("billing.write")
-def unmatched():
-    return page(
-        [
-            {
-                "id": u.id,
-                "amount": fmt(u.amount),
-                "paid_on": u.paid_on.isoformat(),
-                "method": u.method.value,
-                "reference": u.reference,
-                "payer": u.payer,
-            }
-            for u in collections.unmatched_queue()
-        ],
-        None,
-    )
-
-
-class AssignArgs(Schema):
-    invoice_id = fields.Integer(required=True)
-
-
-@payments_bp.route("/unmatched/<int:unmatched_id>/assign", methods=["POST"])
-@payments_bp.response(201, PaymentSchema)
-@permission_required("billing.write")
-def assign(unmatched_id: int):
-    data = parse_or_422(AssignArgs(), request.get_json(silent=True) or {})
-    return collections.assign_unmatched(unmatched_id=unmatched_id, invoice_id=data["invoice_id"], actor=current_user)
-
-
-@billing_bp.route("/preview")
-@billing_bp.arguments(
-    Schema.from_dict({"year": fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))})(),
-    location="query",
-)
-@billing_bp.response(200)
-@permission_required("billing.write")
-def preview(args: dict[str, Any]):
-    rows = services.preview_run(args["year"])
-    return {"year": args["year"], "items": [preview_item(r) for r in rows], "next_cursor": None}
-
-
-@billing_bp.route("/runs")
-@billing_bp.response(200)
-@permission_required("billing.write")
-def list_runs():
-    return page(RunSchema(many=True).dump(services.list_runs(limit=50)), None)
-
-
-@billing_bp.route("/runs", methods=["POST"])
-@billing_bp.response(202)
-@permission_required("billing.write")
-def start_run():
-    args = parse_or_422(RunArgs(), request.get_json(silent=True) or {})
-    if args["dry_run"]:
-        return {
-            "year": args["year"],
-            "dry_run": True,
-            "items": [preview_item(r) for r in services.preview_run(args["year"])],
+    @invoices_bp.route("/<int:invoice_id>/notice")
+    @invoices_bp.response(200)
+    @permission_required("billing.read")
+    def notice(invoice_id: int):
+        invoice = _visible_invoice(invoice_id)
+        data = services.notice_payload(invoice)
+        if data is None:
+            raise services.Conflict("il documento non ha un avviso pagoPA")
+        data = {
+            **data,
+            "amount": fmt(data["amount"]),
+            "due_date": data["due_date"].isoformat() if data["due_date"] else None,
         }
-    run = services.start_run(year=args["year"], actor=current_user)
-    return RunSchema().dump(run)
+        return data
 
+    @payments_bp.route("")
+    @payments_bp.arguments(PaymentListArgs, location="query")
+    @payments_bp.response(200)
+    @permission_required("billing.read")
+    def list_payments(args: dict[str, Any]):
+        scope = org_scope(current_user)
+        stmt = collections.payment_query(
+            organization_id=scope or args.get("organization_id"),
+            invoice_id=args.get("invoice_id"),
+            year=args.get("year"),
+        )
+        items, cursor = keyset_page(stmt, [Payment.id], limit=args["limit"], cursor=args["cursor"])
+        return page(PaymentSchema(many=True).dump(items), cursor)
 
-@billing_bp.route("/runs/<int:run_id>")
-@billing_bp.response(200, RunSchema)
-@permission_required("billing.write")
-def get_run(run_id: int):
-    return services.get_run(run_id)
+    @payments_bp.route("", methods=["POST"])
+    @payments_bp.response(201, PaymentSchema)
+    @permission_required("billing.write")
+    def create_payment():
+        data = parse_or_422(PaymentSchema(), request.get_json(silent=True) or {})
+        return collections.register_payment(actor=current_user, **data)
 
+    @payments_bp.route("/import", methods=["POST"])
+    @payments_bp.response(201)
+    @permission_required("billing.write")
+    def import_payments():
+        upload = request.files.get("file")
+        if upload is not None:
+            data, name = upload.read(), upload.filename or "import.csv"
+        elif request.mimetype in ("text/csv", "text/plain"):
+            data, name = request.get_data(), request.args.get("filename", "import.csv")
+        else:
+            raise Invalid("file mancante", {"file": ["invia un CSV (multipart 'file' o text/csv)"]})
+        record = collections.import_payments(data=data, filename=name, actor=current_user)
+        return {
+            "id": record.id,
+            "rows": record.rows,
+            "applied": record.applied,
+            "unmatched": record.unmatched,
+            "rejected": record.rejected,
+            "report": record.report,
+        }
 
-@billing_bp.route("/receivables")
-@billing_bp.response(200)
-@permission_required("billing.read")
-def receivables():
-    rows = collections.receivables(organization_id=org_scope(current_user))
-    money_keys = ("balance", "overdue", *collections.BUCKETS)
-    return page([{k: (fmt(v) if k in money_keys else v) for k, v in r.items()} for r in rows], None)
+    @payments_bp.route("/unmatched")
+    @payments_bp.response(200)
+    @permission_required("billing.write")
+    def unmatched():
+        return page(
+            [
+                {
+                    "id": u.id,
+                    "amount": fmt(u.amount),
+                    "paid_on": u.paid_on.isoformat(),
+                    "method": u.method.value,
+                    "reference": u.reference,
+                    "payer": u.payer,
+                }
+                for u in collections.unmatched_queue()
+            ],
+            None,
+        )
+
+    @payments_bp.route("/unmatched/<int:unmatched_id>/assign", methods=["POST"])
+    @payments_bp.response(201, PaymentSchema)
+    @permission_required("billing.write")
+    def assign(unmatched_id: int):
+        data = parse_or_422(AssignArgs(), request.get_json(silent=True) or {})
+        return collections.assign_unmatched(
+            unmatched_id=unmatched_id, invoice_id=data["invoice_id"], actor=current_user
+        )
+
+    @billing_bp.route("/preview")
+    @billing_bp.arguments(
+        Schema.from_dict({"year": fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))})(),
+        location="query",
+    )
+    @billing_bp.response(200)
+    @permission_required("billing.write")
+    def preview(args: dict[str, Any]):
+        rows = services.preview_run(args["year"])
+        return {"year": args["year"], "items": [preview_item(r) for r in rows], "next_cursor": None}
+
+    @billing_bp.route("/runs")
+    @billing_bp.response(200)
+    @permission_required("billing.write")
+    def list_runs():
+        return page(RunSchema(many=True).dump(services.list_runs(limit=50)), None)
+
+    @billing_bp.route("/runs", methods=["POST"])
+    @billing_bp.response(202)
+    @permission_required("billing.write")
+    def start_run():
+        args = parse_or_422(RunArgs(), request.get_json(silent=True) or {})
+        if args["dry_run"]:
+            return {
+                "year": args["year"],
+                "dry_run": True,
+                "items": [preview_item(r) for r in services.preview_run(args["year"])],
+            }
+        run = services.start_run(year=args["year"], actor=current_user)
+        return RunSchema().dump(run)
+
+    @billing_bp.route("/runs/<int:run_id>")
+    @billing_bp.response(200, RunSchema)
+    @permission_required("billing.write")
+    def get_run(run_id: int):
+        return services.get_run(run_id)
+
+    @billing_bp.route("/receivables")
+    @billing_bp.response(200)
+    @permission_required("billing.read")
+    def receivables():
+        rows = collections.receivables(organization_id=org_scope(current_user))
+        money_keys = ("balance", "overdue", *collections.BUCKETS)
+        return page([{k: (fmt(v) if k in money_keys else v) for k, v in r.items()} for r in rows], None)
+
+    return [invoices_bp, payments_bp, billing_bp]
 
 
 def init_api(app: Any) -> None:
-    for bp in (invoices_bp, payments_bp, billing_bp):
+    for bp in blueprints():
         register_api(app, bp)
