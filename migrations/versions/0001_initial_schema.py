@@ -13,7 +13,17 @@ import app.db
 from sqlalchemy.dialects import postgresql
 
 # Dialect-specific DDL registered by the models (app.db.register_ddl), frozen here.
-EXTRA_DDL = {"postgresql": [], "sqlite": []}
+EXTRA_DDL = {
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION tickets_search_document(tid integer, subj text, descr text)\nRETURNS tsvector LANGUAGE sql STABLE AS $$\n  SELECT setweight(to_tsvector('italian', coalesce(subj, '')), 'A')\n      || setweight(to_tsvector('italian', coalesce(descr, '')), 'B')\n      || setweight(to_tsvector('italian', coalesce((\n           SELECT string_agg(m.body, ' ') FROM ticket_messages m\n           WHERE m.ticket_id = tid AND NOT m.internal), '')), 'C')\n$$",
+        "CREATE OR REPLACE FUNCTION tickets_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    NEW.search_vector := setweight(to_tsvector('italian', coalesce(NEW.subject, '')), 'A')\n                      || setweight(to_tsvector('italian', coalesce(NEW.description, '')), 'B');\n  ELSE\n    NEW.search_vector := tickets_search_document(NEW.id, NEW.subject, NEW.description);\n  END IF;\n  RETURN NEW;\nEND $$",
+        "CREATE TRIGGER tickets_search_update BEFORE INSERT OR UPDATE OF subject, description ON tickets\nFOR EACH ROW EXECUTE FUNCTION tickets_search_trigger()",
+        "CREATE OR REPLACE FUNCTION ticket_messages_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    IF NOT NEW.internal THEN\n      UPDATE tickets SET search_vector = coalesce(search_vector, ''::tsvector)\n        || setweight(to_tsvector('italian', coalesce(NEW.body, '')), 'C') WHERE id = NEW.ticket_id;\n    END IF;\n    RETURN NEW;\n  END IF;\n  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = OLD.ticket_id;\n  END IF;\n  IF TG_OP = 'UPDATE' AND NEW.ticket_id <> OLD.ticket_id THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = NEW.ticket_id;\n  END IF;\n  RETURN NULL;\nEND $$",
+        "CREATE TRIGGER ticket_messages_search_insert AFTER INSERT ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+        "CREATE TRIGGER ticket_messages_search_change\nAFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+    ],
+    "sqlite": [],
+}
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -50,6 +60,17 @@ def upgrade():
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
+    )
+    op.create_table(
+        "canned_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_responses")),
+        sa.UniqueConstraint("title", name=op.f("uq_canned_responses_title")),
     )
     op.create_table(
         "login_failures",
@@ -803,6 +824,10 @@ def upgrade():
         ),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("follow_up_of_id", sa.Integer(), nullable=True),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("rating_comment", sa.Text(), nullable=True),
+        sa.Column("rated_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("search_vector", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -838,11 +863,18 @@ def upgrade():
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index("ix_tickets_assignee_status", ["assignee_id", "status"], unique=False)
+        batch_op.create_index("ix_tickets_channel", ["channel"], unique=False)
         batch_op.create_index("ix_tickets_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_tickets_follow_up_of", ["follow_up_of_id"], unique=False)
+        batch_op.create_index("ix_tickets_merged_into", ["merged_into_id"], unique=False)
         batch_op.create_index("ix_tickets_org_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index("ix_tickets_priority", ["priority"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_requester_contact_id"), ["requester_contact_id"], unique=False)
         batch_op.create_index("ix_tickets_resolution_due", ["resolution_due"], unique=False)
+        batch_op.create_index("ix_tickets_resolved_at", ["status", "resolved_at"], unique=False)
+        batch_op.create_index("ix_tickets_search", ["search_vector"], unique=False, postgresql_using="gin")
         batch_op.create_index("ix_tickets_service", ["service_id"], unique=False)
+        batch_op.create_index("ix_tickets_sla_state", ["sla_state"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
 
@@ -1005,6 +1037,37 @@ def upgrade():
         batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
 
     op.create_table(
+        "ticket_ccs",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_ticket_ccs_contact_id_contacts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_ccs_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "contact_id", name=op.f("pk_ticket_ccs")),
+    )
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_ccs_contact", ["contact_id"], unique=False)
+
+    op.create_table(
+        "ticket_links",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("other_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["other_id"], ["tickets.id"], name=op.f("fk_ticket_links_other_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_links_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "other_id", name=op.f("pk_ticket_links")),
+    )
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_links_other", ["other_id"], unique=False)
+
+    op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -1102,6 +1165,18 @@ def upgrade():
     )
     with op.batch_alter_table("ticket_status_changes", schema=None) as batch_op:
         batch_op.create_index("ix_ticket_status_changes_ticket", ["ticket_id", "at"], unique=False)
+
+    op.create_table(
+        "ticket_tags",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sa.String(length=50), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "tag", name=op.f("pk_ticket_tags")),
+    )
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_tags_tag", ["tag", "ticket_id"], unique=False)
 
     op.create_table(
         "time_entries",
@@ -1694,6 +1769,10 @@ def downgrade():
         batch_op.drop_index("ix_time_entries_org_date")
 
     op.drop_table("time_entries")
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_tags_tag")
+
+    op.drop_table("ticket_tags")
     with op.batch_alter_table("ticket_status_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
@@ -1708,6 +1787,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_links_other")
+
+    op.drop_table("ticket_links")
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_ccs_contact")
+
+    op.drop_table("ticket_ccs")
     with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_sla_alerts_created")
 
@@ -1731,11 +1818,18 @@ def downgrade():
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
+        batch_op.drop_index("ix_tickets_sla_state")
         batch_op.drop_index("ix_tickets_service")
+        batch_op.drop_index("ix_tickets_search", postgresql_using="gin")
+        batch_op.drop_index("ix_tickets_resolved_at")
         batch_op.drop_index("ix_tickets_resolution_due")
         batch_op.drop_index(batch_op.f("ix_tickets_requester_contact_id"))
+        batch_op.drop_index("ix_tickets_priority")
         batch_op.drop_index("ix_tickets_org_id")
+        batch_op.drop_index("ix_tickets_merged_into")
+        batch_op.drop_index("ix_tickets_follow_up_of")
         batch_op.drop_index("ix_tickets_created_at")
+        batch_op.drop_index("ix_tickets_channel")
         batch_op.drop_index("ix_tickets_assignee_status")
 
     op.drop_table("tickets")
@@ -1849,6 +1943,7 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("canned_responses")
     op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")
