@@ -13,7 +13,17 @@ import app.db
 from sqlalchemy.dialects import postgresql
 
 # Dialect-specific DDL registered by the models (app.db.register_ddl), frozen here.
-EXTRA_DDL = {"postgresql": [], "sqlite": []}
+EXTRA_DDL = {
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION tickets_search_document(tid integer, subj text, descr text)\nRETURNS tsvector LANGUAGE sql STABLE AS $$\n  SELECT setweight(to_tsvector('italian', coalesce(subj, '')), 'A')\n      || setweight(to_tsvector('italian', coalesce(descr, '')), 'B')\n      || setweight(to_tsvector('italian', coalesce((\n           SELECT string_agg(m.body, ' ') FROM ticket_messages m\n           WHERE m.ticket_id = tid AND NOT m.internal), '')), 'C')\n$$",
+        "CREATE OR REPLACE FUNCTION tickets_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    NEW.search_vector := setweight(to_tsvector('italian', coalesce(NEW.subject, '')), 'A')\n                      || setweight(to_tsvector('italian', coalesce(NEW.description, '')), 'B');\n  ELSE\n    NEW.search_vector := tickets_search_document(NEW.id, NEW.subject, NEW.description);\n  END IF;\n  RETURN NEW;\nEND $$",
+        "CREATE TRIGGER tickets_search_update BEFORE INSERT OR UPDATE OF subject, description ON tickets\nFOR EACH ROW EXECUTE FUNCTION tickets_search_trigger()",
+        "CREATE OR REPLACE FUNCTION ticket_messages_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    IF NOT NEW.internal THEN\n      UPDATE tickets SET search_vector = coalesce(search_vector, ''::tsvector)\n        || setweight(to_tsvector('italian', coalesce(NEW.body, '')), 'C') WHERE id = NEW.ticket_id;\n    END IF;\n    RETURN NEW;\n  END IF;\n  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = OLD.ticket_id;\n  END IF;\n  IF TG_OP = 'UPDATE' AND NEW.ticket_id <> OLD.ticket_id THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = NEW.ticket_id;\n  END IF;\n  RETURN NULL;\nEND $$",
+        "CREATE TRIGGER ticket_messages_search_insert AFTER INSERT ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+        "CREATE TRIGGER ticket_messages_search_change\nAFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+    ],
+    "sqlite": [],
+}
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -50,6 +60,17 @@ def upgrade():
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
+    )
+    op.create_table(
+        "canned_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_responses")),
+        sa.UniqueConstraint("title", name=op.f("uq_canned_responses_title")),
     )
     op.create_table(
         "login_failures",
@@ -312,6 +333,53 @@ def upgrade():
         batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
 
     op.create_table(
+        "cc_mailboxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.Enum("EMAIL", "PEC", name="mailboxkind", native_enum=False, length=10), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("imap_host", sa.String(length=200), nullable=False),
+        sa.Column("imap_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "imap_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("imap_user", sa.String(length=254), nullable=False),
+        sa.Column("imap_folder", sa.String(length=200), nullable=False),
+        sa.Column("processed_folder", sa.String(length=200), nullable=True),
+        sa.Column("smtp_host", sa.String(length=200), nullable=True),
+        sa.Column("smtp_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "smtp_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("smtp_user", sa.String(length=254), nullable=True),
+        sa.Column("password_env", sa.String(length=100), nullable=False),
+        sa.Column("default_service_id", sa.Integer(), nullable=True),
+        sa.Column("default_team_id", sa.Integer(), nullable=True),
+        sa.Column("last_polled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["default_service_id"],
+            ["services.id"],
+            name=op.f("fk_cc_mailboxes_default_service_id_services"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["default_team_id"], ["teams.id"], name=op.f("fk_cc_mailboxes_default_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_mailboxes")),
+        sa.UniqueConstraint("name", name=op.f("uq_cc_mailboxes_name")),
+    )
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cc_mailboxes_active"), ["active"], unique=False)
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -494,6 +562,91 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_agreement_services_service_id"), ["service_id"], unique=False)
 
     op.create_table(
+        "cc_raw_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "source", sa.Enum("IMAP", "PIPE", "WEB", name="rawsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=300), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("imap_uid", sa.String(length=40), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("PENDING", "PROCESSED", "FAILED", name="rawstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("processed_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("client_ip", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_raw_messages_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_raw_messages")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_cc_raw_messages_dedupe_key")),
+    )
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_raw_messages_client_ip", ["client_ip", "received_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_message_id"), ["message_id"], unique=False)
+        batch_op.create_index("ix_cc_raw_messages_status_id", ["status", "id"], unique=False)
+
+    op.create_table(
+        "cc_routing_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("SENDER", "DOMAIN", "KEYWORD", "MAILBOX", name="rulekind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("pattern", sa.String(length=254), nullable=False),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "action",
+            sa.Enum("ROUTE", "QUARANTINE", "SPAM", name="ruleaction", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_routing_rules_mailbox_id_cc_mailboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_cc_routing_rules_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_cc_routing_rules_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_cc_routing_rules_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_routing_rules")),
+    )
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_routing_rules_active_position", ["active", "position"], unique=False)
+
+    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
@@ -671,6 +824,10 @@ def upgrade():
         ),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("follow_up_of_id", sa.Integer(), nullable=True),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("rating_comment", sa.Text(), nullable=True),
+        sa.Column("rated_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("search_vector", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -706,13 +863,56 @@ def upgrade():
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index("ix_tickets_assignee_status", ["assignee_id", "status"], unique=False)
+        batch_op.create_index("ix_tickets_channel", ["channel"], unique=False)
         batch_op.create_index("ix_tickets_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_tickets_follow_up_of", ["follow_up_of_id"], unique=False)
+        batch_op.create_index("ix_tickets_merged_into", ["merged_into_id"], unique=False)
         batch_op.create_index("ix_tickets_org_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index("ix_tickets_priority", ["priority"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_requester_contact_id"), ["requester_contact_id"], unique=False)
         batch_op.create_index("ix_tickets_resolution_due", ["resolution_due"], unique=False)
+        batch_op.create_index("ix_tickets_resolved_at", ["status", "resolved_at"], unique=False)
+        batch_op.create_index("ix_tickets_search", ["search_vector"], unique=False, postgresql_using="gin")
         batch_op.create_index("ix_tickets_service", ["service_id"], unique=False)
+        batch_op.create_index("ix_tickets_sla_state", ["sla_state"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "cc_pec_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("ref_message_id", sa.String(length=300), nullable=True),
+        sa.Column("outbound_email_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("recipient", sa.String(length=254), nullable=True),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "daticert", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbound_email_id"],
+            ["outbound_emails.id"],
+            name=op.f("fk_cc_pec_receipts_outbound_email_id_outbound_emails"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_cc_pec_receipts_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_cc_pec_receipts_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_pec_receipts")),
+    )
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_pec_receipts_outbound", ["outbound_email_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"), ["ref_message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "invoices",
@@ -837,6 +1037,37 @@ def upgrade():
         batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
 
     op.create_table(
+        "ticket_ccs",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_ticket_ccs_contact_id_contacts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_ccs_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "contact_id", name=op.f("pk_ticket_ccs")),
+    )
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_ccs_contact", ["contact_id"], unique=False)
+
+    op.create_table(
+        "ticket_links",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("other_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["other_id"], ["tickets.id"], name=op.f("fk_ticket_links_other_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_links_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "other_id", name=op.f("pk_ticket_links")),
+    )
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_links_other", ["other_id"], unique=False)
+
+    op.create_table(
         "ticket_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -936,6 +1167,18 @@ def upgrade():
         batch_op.create_index("ix_ticket_status_changes_ticket", ["ticket_id", "at"], unique=False)
 
     op.create_table(
+        "ticket_tags",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sa.String(length=50), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "tag", name=op.f("pk_ticket_tags")),
+    )
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_tags_tag", ["tag", "ticket_id"], unique=False)
+
+    op.create_table(
         "time_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -1031,6 +1274,16 @@ def upgrade():
         ),
         sa.Column("handled_by_id", sa.Integer(), nullable=True),
         sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("claimed_by_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["claimed_by_id"], ["users.id"], name=op.f("fk_inbound_items_claimed_by_id_users"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_inbound_items_contact_id_contacts"), ondelete="SET NULL"
         ),
@@ -1038,10 +1291,28 @@ def upgrade():
             ["handled_by_id"], ["users.id"], name=op.f("fk_inbound_items_handled_by_id_users"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_inbound_items_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
             name=op.f("fk_inbound_items_organization_id_organizations"),
             ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_inbound_items_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_inbound_items_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_inbound_items_team_id_teams"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_inbound_items_ticket_id_tickets"), ondelete="SET NULL"
@@ -1056,6 +1327,12 @@ def upgrade():
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_inbound_items_dedupe_key")),
     )
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
+        batch_op.create_index("ix_inbound_items_channel_status_id", ["channel", "status", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_claimed_by_id"), ["claimed_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_raw_id"), ["raw_id"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_email", ["sender_email"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_phone", ["sender_phone"], unique=False)
         batch_op.create_index("ix_inbound_items_status_id", ["status", "id"], unique=False)
@@ -1475,6 +1752,12 @@ def downgrade():
         batch_op.drop_index("ix_inbound_items_status_id")
         batch_op.drop_index("ix_inbound_items_sender_phone")
         batch_op.drop_index("ix_inbound_items_sender_email")
+        batch_op.drop_index(batch_op.f("ix_inbound_items_raw_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_message_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_mailbox_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_claimed_by_id"))
+        batch_op.drop_index("ix_inbound_items_channel_status_id")
 
     op.drop_table("inbound_items")
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
@@ -1486,6 +1769,10 @@ def downgrade():
         batch_op.drop_index("ix_time_entries_org_date")
 
     op.drop_table("time_entries")
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_tags_tag")
+
+    op.drop_table("ticket_tags")
     with op.batch_alter_table("ticket_status_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
@@ -1500,6 +1787,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_links_other")
+
+    op.drop_table("ticket_links")
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_ccs_contact")
+
+    op.drop_table("ticket_ccs")
     with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_sla_alerts_created")
 
@@ -1514,14 +1809,27 @@ def downgrade():
         batch_op.drop_index("ix_invoices_agreement")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
+        batch_op.drop_index("ix_cc_pec_receipts_outbound")
+
+    op.drop_table("cc_pec_receipts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
+        batch_op.drop_index("ix_tickets_sla_state")
         batch_op.drop_index("ix_tickets_service")
+        batch_op.drop_index("ix_tickets_search", postgresql_using="gin")
+        batch_op.drop_index("ix_tickets_resolved_at")
         batch_op.drop_index("ix_tickets_resolution_due")
         batch_op.drop_index(batch_op.f("ix_tickets_requester_contact_id"))
+        batch_op.drop_index("ix_tickets_priority")
         batch_op.drop_index("ix_tickets_org_id")
+        batch_op.drop_index("ix_tickets_merged_into")
+        batch_op.drop_index("ix_tickets_follow_up_of")
         batch_op.drop_index("ix_tickets_created_at")
+        batch_op.drop_index("ix_tickets_channel")
         batch_op.drop_index("ix_tickets_assignee_status")
 
     op.drop_table("tickets")
@@ -1546,6 +1854,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_contact_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_routing_rules_active_position")
+
+    op.drop_table("cc_routing_rules")
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_raw_messages_status_id")
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_message_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_mailbox_id"))
+        batch_op.drop_index("ix_cc_raw_messages_client_ip")
+
+    op.drop_table("cc_raw_messages")
     with op.batch_alter_table("agreement_services", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
@@ -1577,6 +1896,10 @@ def downgrade():
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_mailboxes_active"))
+
+    op.drop_table("cc_mailboxes")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")
@@ -1620,6 +1943,7 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("canned_responses")
     op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")
