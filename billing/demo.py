@@ -45,7 +45,7 @@ def _complete_identities() -> None:
     ).all()
     for org_id, istat in rows:
         try:
-            crm_services.update_organization(organization_id=org_id, fiscal_code=_demo_fiscal_code(istat))
+            crm_services.update_organization(organization_id=org_id, fiscal_code=_demo_fiscal_code(istat or ""))
         except DomainError:  # demo data is best effort; the draft then shows what is missing
             db.session.rollback()
 
