@@ -28,8 +28,13 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("ENV_NAME") == "production" and not os.environ.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production")
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from app import api, audit, auth, cli, errors, i18n, jobs, mail, security, web  # noqa: F401
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    from app import admin_api, api, audit, auth, cli, errors, i18n, jobs, mail, security, web  # noqa: F401
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -40,6 +45,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     audit.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    admin_api.init_app(app)
     errors.init_app(app)  # after the API, so one handler answers HTTP errors everywhere
     cli.init_app(app)
     app.register_blueprint(web.bp)

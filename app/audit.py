@@ -116,14 +116,16 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         if action == "create":
             changes = {p.key: [None, _jsonable(getattr(obj, p.key))] for p in _columns(obj)}
             changes = {k: v for k, v in changes.items() if v[1] is not None}
-        ident = sa.inspect(obj).identity
+        state = sa.inspect(obj)
+        # A new row has no identity key until the flush is finalized: read its primary key instead.
+        ident = state.identity or state.mapper.primary_key_from_instance(obj)
         rows.append(
             {
                 "at": now,
                 "actor_id": actor_id,
                 "request_id": request_id,
                 "object_type": obj.__tablename__,
-                "object_id": ",".join(str(i) for i in ident) if ident else "?",
+                "object_id": ",".join(str(i) for i in ident) if ident and None not in ident else "?",
                 "organization_id": _org_of(obj),
                 "action": action,
                 "changes": changes or {},

@@ -81,10 +81,14 @@ def seed_demo(if_empty: bool) -> None:
     except DomainError as exc:
         fail(exc.message)
         return
-    click.echo(summary)
-    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for key, value in summary.items():
+        if key != "users":
+            click.echo(f"{key}: {value}")
+    click.echo("")
+    click.echo(f"Presidio demo logins (password for all: {DEMO_PASSWORD})")
     for email, role in summary.get("users", []):
         click.echo(f"  {role:10} {email}")
+    click.echo("")
 
 
 @seed_cli.command("bulk")

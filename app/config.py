@@ -79,6 +79,8 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     LOG_JSON = _env("LOG_JSON", "1") == "1"
+    # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto/-Host; 0 trusts none.
+    PROXY_COUNT = int(_env("PROXY_COUNT", "0") or 0)
 
 
 class ProductionConfig(Config):

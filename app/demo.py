@@ -1,8 +1,15 @@
-"""Demo data for `seed demo`: idempotent; each domain module contributes its part (``<module>.demo.load``)."""
+"""Demo data for `seed demo`: idempotent; each domain module contributes its part (``<module>.demo.load``).
+
+Order: every module's ``load(ctx)`` in module order (crm first: it brings the 41 comuni of the Città
+Metropolitana di Bari from the bundled ISTAT registry), then the demo users (one per role, and a
+referente for a few comuni), then every module's optional ``after_users(ctx)``. A module whose demo
+is missing is skipped, so the platform's part always loads.
+"""
 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,50 +19,90 @@ from app.auth.services import create_user, get_user_by_email
 from app.config import MODULES
 from app.extensions import db
 
+log = logging.getLogger("presidio.demo")
+
 DEMO_PASSWORD = "presidio-demo"  # noqa: S105 - printed for the newcomer, demo only
 DEMO_USERS = [
-    ("admin@presidio.local", Role.ADMIN, "Alessandra Amministratrice"),
-    ("operatore@presidio.local", Role.OPERATOR, "Oscar Operatore"),
-    ("ragioneria@presidio.local", Role.FINANCE, "Francesca Ragioneria"),
-    ("referente@presidio.local", Role.REFERENTE, "Rocco Referente"),
+    ("admin@presidio.example.it", Role.ADMIN, "Alessandra Amministratrice"),
+    ("operatore@presidio.example.it", Role.OPERATOR, "Oscar Operatore"),
+    ("ragioneria@presidio.example.it", Role.FINANCE, "Francesca Ragioneria"),
 ]
+# Referenti bound to real comuni by ISTAT code; the first is the one printed as "the" referente login.
+DEMO_REFERENTI = [
+    ("referente@presidio.example.it", "072006", "Rocco Referente"),  # Bari
+    ("referente.altamura@presidio.example.it", "072004", "Angela Loiudice"),  # Altamura
+    ("referente.monopoli@presidio.example.it", "072030", "Marco Intini"),  # Monopoli
+]
+
+
+def _module_demo(name: str) -> Any:
+    try:
+        return importlib.import_module(f"{name}.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{name}.demo":
+            raise
+        return None
+
+
+def _organization_for(istat_code: str, fallback: int | None) -> int | None:
+    from crm.services import find_organization_by_code
+
+    org = find_organization_by_code(istat_code)
+    return org.id if org is not None else fallback
+
+
+def _first_organization_id() -> int | None:
+    from crm.models import Organization
+
+    return db.session.scalar(sa.select(Organization.id).order_by(Organization.id).limit(1))
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(email, role) of every demo account that exists."""
+    emails = [e for e, _, _ in DEMO_USERS] + [e for e, _, _ in DEMO_REFERENTI]
+    users = db.session.scalars(sa.select(User).where(User.email.in_(emails))).all()
+    by_email = {u.email: u.role.value for u in users}
+    return [(e, by_email[e]) for e in emails if e in by_email]
 
 
 def load_demo(*, if_empty: bool = False) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         summary["skipped"] = "demo data already present"
-        summary["users"] = [(e, r.value) for e, r, _ in DEMO_USERS]
+        summary["users"] = demo_logins()
         return summary
-    ctx: dict[str, Any] = {"summary": summary}
+    ctx: dict[str, Any] = {"summary": summary, "password": DEMO_PASSWORD}
     for name in MODULES:  # crm first: the others hang on its organizations
-        try:
-            demo = importlib.import_module(f"{name}.demo")
-        except ModuleNotFoundError:
-            continue
-        demo.load(ctx)
-    referente_org = ctx.get("referente_organization_id")
-    users = []
+        demo = _module_demo(name)
+        if demo is not None:
+            demo.load(ctx)
+        else:
+            summary.setdefault("modules_without_demo", []).append(name)
     for email, role, name in DEMO_USERS:
         if get_user_by_email(email) is None:
-            org_id = referente_org if role == Role.REFERENTE else None
-            if role == Role.REFERENTE and org_id is None:
-                continue
+            create_user(email=email, role=role, name=name, password=DEMO_PASSWORD)
+    fallback = ctx.get("referente_organization_id") or _first_organization_id()
+    referenti: dict[str, int] = {}
+    for i, (email, istat, name) in enumerate(DEMO_REFERENTI):
+        org_id = _organization_for(istat, fallback if i == 0 else None)
+        if org_id is None:
+            continue
+        referenti[email] = org_id
+        if get_user_by_email(email) is None:
             create_user(
                 email=email,
-                role=role,
+                role=Role.REFERENTE,
                 name=name,
                 password=DEMO_PASSWORD,
                 organization_id=org_id,
-                contact_id=ctx.get("referente_contact_id") if role == Role.REFERENTE else None,
+                contact_id=ctx.get("referente_contact_id") if org_id == ctx.get("referente_organization_id") else None,
             )
-        users.append((email, role.value))
+    if not referenti:
+        log.warning("no organization to bind the demo referente to: load the crm demo (comuni) first")
+    ctx["demo_users"] = {e: get_user_by_email(e) for e, _ in demo_logins()}
     for name in MODULES:
-        try:
-            demo = importlib.import_module(f"{name}.demo")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(demo, "after_users"):
+        demo = _module_demo(name)
+        if demo is not None and hasattr(demo, "after_users"):
             demo.after_users(ctx)
-    summary["users"] = users
+    summary["users"] = demo_logins()
     return summary

@@ -99,7 +99,10 @@ def _respond(status: int, code: str, message: str, fields: dict[str, Any] | None
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return _respond(err.status, err.code, err.message, err.fields)
+        message = err.message
+        if message.lower() in GENERIC_MESSAGES or message == err.code:
+            message = _http_message(err.status)  # a person reads a sentence in their language
+        return _respond(err.status, err.code, message, err.fields)
 
     @app.errorhandler(ValidationError)
     def _validation(err: ValidationError):
@@ -154,7 +157,10 @@ def init_app(app: Flask) -> None:
         return _respond(500, "internal_error", _("Si è verificato un errore imprevisto. Riprova più tardi."))
 
 
-def _http_message(status: int, err: HTTPException) -> str:
+GENERIC_MESSAGES = {"forbidden", "not found", "authentication required", "unauthorized", "conflict"}
+
+
+def _http_message(status: int, err: HTTPException | None = None) -> str:
     messages = {
         400: _("Richiesta non valida."),
         401: _("Autenticazione richiesta."),
@@ -167,6 +173,6 @@ def _http_message(status: int, err: HTTPException) -> str:
         429: _("Troppe richieste: riprova più tardi."),
         503: _("Servizio non disponibile."),
     }
-    if status == 400 and err.description and "CSRF" in str(err.description):
+    if err is not None and status == 400 and err.description and "CSRF" in str(err.description):
         return _("La sessione del modulo è scaduta: ricarica la pagina e riprova.")
-    return messages.get(status, err.description or _("Errore."))
+    return messages.get(status, (err.description if err is not None else None) or _("Errore."))

@@ -76,7 +76,33 @@ def fmt_number(value: Any, digits: int | None = None) -> str:
     return format_decimal(value, locale=_locale())
 
 
+def compile_catalogs(directories: str) -> None:
+    """Compile each English catalog whose .mo is missing or older than its .po (``make run`` and
+    ``make test`` compile too; this keeps a fresh checkout or a plain ``pytest`` from showing Italian
+    to English readers). A read-only install simply keeps what it has."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for folder in directories.split(";"):
+        for po in Path(folder).glob("*/LC_MESSAGES/messages.po"):
+            mo = po.with_suffix(".mo")
+            try:
+                if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                    continue
+                with po.open("rb") as fh:
+                    catalog = read_po(fh, locale=po.parent.parent.name)
+                tmp = mo.with_suffix(".mo.tmp")
+                with tmp.open("wb") as fh:
+                    write_mo(fh, catalog)
+                tmp.replace(mo)
+            except OSError:
+                continue
+
+
 def init_app(app: Flask) -> None:
+    compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, money=fmt_money, number=fmt_number)
 

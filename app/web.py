@@ -97,16 +97,19 @@ def admin_home():
 def audit_log():
     args = request.args
     actor_id = args.get("actor_id", type=int)
+    actor_email = (args.get("actor") or "").strip().lower()
+    if actor_email and not actor_id:
+        actor_id = db.session.scalar(sa.select(User.id).where(User.email == actor_email)) or -1
     before = args.get("before", type=int)
     entries = audit.query_entries(
         object_type=args.get("object_type") or None,
-        object_id=args.get("object_id") or None,
+        object_id=(args.get("object_id") or "").strip() or None,
         actor_id=actor_id,
         organization_id=args.get("organization_id", type=int),
         before_id=before,
         limit=50,
     )
-    actor_ids = {e.actor_id for e in entries if e.actor_id}
+    actor_ids = {e.actor_id for e in entries if e.actor_id} | ({actor_id} if actor_id else set())
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     types = [t for (t,) in db.session.execute(sa.select(audit.AuditEntry.object_type).distinct())]
     next_before = entries[-1].id if len(entries) == 50 else None
@@ -116,7 +119,8 @@ def audit_log():
         actors=actors,
         types=sorted(types),
         next_before=next_before,
-        users=db.session.scalars(sa.select(User).order_by(User.email)),
+        actor_value=actor_email or (actors[actor_id].email if actor_id in actors else ""),
+        actor_id=actor_id if actor_id and actor_id > 0 else None,
     )
 
 
@@ -125,6 +129,8 @@ def audit_log():
 @permission_required("admin.jobs")
 def jobs():
     status = request.args.get("status") or "failed"
+    if status not in {s.value for s in JobStatus} | {"all"}:
+        status = "failed"
     stmt = sa.select(OutboxJob).order_by(OutboxJob.id.desc()).limit(100)
     if status != "all":
         stmt = stmt.where(OutboxJob.status == JobStatus(status))

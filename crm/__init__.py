@@ -6,6 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from crm import models, permissions, views  # noqa: F401
+    from app.api import register_api
+    from crm import api, jobs, models, panels, permissions, views  # noqa: F401
+    from crm.cli import crm_cli
 
     app.register_blueprint(views.bp)
+    for bp in api.blueprints():
+        register_api(app, bp)
+    app.cli.add_command(crm_cli)
+    panels.register()

@@ -9,8 +9,8 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Money, TimestampMixin, UTCDateTime
-from app.extensions import Model, db
+from app.db import Money, TimestampMixin, UTCDateTime, utcnow
+from app.extensions import Model
 
 
 class OrgKind(enum.StrEnum):
@@ -43,19 +43,43 @@ class BillingDocument(enum.StrEnum):
     RICHIESTA_PAGAMENTO = "richiesta_pagamento"
 
 
-union_members = sa.Table(
-    "union_members",
-    db.metadata,
-    sa.Column("union_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("member_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+class InteractionKind(enum.StrEnum):
+    MEETING = "meeting"  # incontro
+    CALL = "call"  # telefonata
+    EMAIL = "email"
+    NOTE = "note"  # nota
 
-agreement_services = sa.Table(
-    "agreement_services",
-    db.metadata,
-    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("service_id", sa.ForeignKey("services.id", ondelete="RESTRICT"), primary_key=True, index=True),
-)
+
+class UnionMember(Model):
+    """A comune's membership of an unione di comuni / unione montana."""
+
+    __tablename__ = "union_members"
+    __audit__ = True
+
+    union_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    @property
+    def organization_id(self) -> int:  # the audit log files it under the unione
+        return self.union_id
+
+
+class AgreementService(Model):
+    """A service included in a convenzione."""
+
+    __tablename__ = "agreement_services"
+    __audit__ = True
+
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("services.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+union_members = UnionMember.__table__
+agreement_services = AgreementService.__table__
 
 
 class Organization(TimestampMixin, Model):
@@ -64,6 +88,9 @@ class Organization(TimestampMixin, Model):
     __table_args__ = (
         sa.Index("ix_organizations_province_kind", "province", "kind"),
         sa.Index("ix_organizations_name_lower", sa.func.lower(sa.text("name"))),
+        sa.Index("ix_organizations_name_id", "name", "id"),
+        sa.Index("ix_organizations_kind", "kind"),
+        sa.Index("ix_organizations_vat_number", "vat_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,11 +117,23 @@ class Organization(TimestampMixin, Model):
     notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     members: Mapped[list[Organization]] = relationship(
-        secondary=union_members,
+        secondary=lambda: union_members,
         primaryjoin=lambda: Organization.id == union_members.c.union_id,
         secondaryjoin=lambda: Organization.id == union_members.c.member_id,
-        backref="unions",
+        order_by=lambda: Organization.name,
+        viewonly=True,
     )
+    unions: Mapped[list[Organization]] = relationship(
+        secondary=lambda: union_members,
+        primaryjoin=lambda: Organization.id == union_members.c.member_id,
+        secondaryjoin=lambda: Organization.id == union_members.c.union_id,
+        order_by=lambda: Organization.name,
+        viewonly=True,
+    )
+
+    @property
+    def is_union(self) -> bool:
+        return self.kind in (OrgKind.UNIONE_COMUNI, OrgKind.UNIONE_MONTANA)
 
 
 class Contact(TimestampMixin, Model):
@@ -103,6 +142,8 @@ class Contact(TimestampMixin, Model):
     __table_args__ = (
         sa.Index("ix_contacts_email_lower", sa.func.lower(sa.text("email"))),
         sa.Index("ix_contacts_phone", "phone"),
+        sa.Index("ix_contacts_name_id", "name", "id"),
+        sa.Index("ix_contacts_role", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +161,7 @@ class Contact(TimestampMixin, Model):
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     email_failing: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     sms_notifications: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    portal_access: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
@@ -134,6 +176,7 @@ class Service(TimestampMixin, Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    default_sla_policy: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="standard")
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
 
 
@@ -145,6 +188,7 @@ class Agreement(TimestampMixin, Model):
     __table_args__ = (
         sa.Index("ix_agreements_org_status", "organization_id", "status"),
         sa.Index("ix_agreements_end_date", "end_date"),
+        sa.Index("ix_agreements_status_end", "status", "end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +217,47 @@ class Agreement(TimestampMixin, Model):
     sla_tier: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="standard")
     cig: Mapped[str | None] = mapped_column(sa.String(10))
     cup: Mapped[str | None] = mapped_column(sa.String(15))
+    document_filename: Mapped[str | None] = mapped_column(sa.String(255))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    document_content_type: Mapped[str | None] = mapped_column(sa.String(100))
     notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
-    services: Mapped[list[Service]] = relationship(secondary=agreement_services, order_by=lambda: Service.code)
+    services: Mapped[list[Service]] = relationship(
+        secondary=lambda: agreement_services, order_by=lambda: Service.code, viewonly=True
+    )
+
+    @property
+    def service_ids(self) -> list[int]:
+        return [s.id for s in self.services]
+
+
+class AgreementAlert(Model):
+    """A renewal alert sent for a convenzione (one per threshold: 90 and 30 days before the end)."""
+
+    __tablename__ = "agreement_alerts"
+    __table_args__ = (sa.UniqueConstraint("agreement_id", "days_before", "end_date", name="uq_agreement_alerts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False)
+    days_before: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Interaction(TimestampMixin, Model):
+    """A meeting, call, email or note logged against an ente (and optionally one of its contacts)."""
+
+    __tablename__ = "interactions"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_interactions_org_at", "organization_id", "occurred_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[InteractionKind] = mapped_column(
+        sa.Enum(InteractionKind, native_enum=False, length=12), nullable=False, default=InteractionKind.NOTE
+    )
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")

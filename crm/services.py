@@ -1,16 +1,38 @@
-"""CRM business rules. Plain functions, keyword arguments, the acting user passed in."""
+"""CRM business rules. Plain functions, keyword arguments, the acting user passed in.
+
+Stable seams other packages call: ``Match``, ``normalize_phone``, ``match_email``, ``match_phone``,
+``get_contact``, ``list_services``, ``active_agreement``, ``service_covered``, ``sla_tier_for``,
+``get_organization``, ``find_organization_by_code``. Convenzioni live in ``crm.agreements``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import phonenumbers
 import sqlalchemy as sa
 
-from app.db import local_today
+from app.api import keyset_page
+from app.auth.permissions import org_scope
+from app.db import local_today, transaction, utcnow
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from crm.models import Agreement, AgreementStatus, Contact, Organization, Service
+from crm import validators as v
+from crm.models import (
+    Agreement,
+    AgreementStatus,
+    Contact,
+    ContactRole,
+    Interaction,
+    InteractionKind,
+    Organization,
+    OrgKind,
+    Service,
+    UnionMember,
+)
 
 
 def normalize_istat(code: str) -> str | None:
@@ -38,6 +60,609 @@ def find_organization_by_code(code: str) -> Organization | None:
 
 def get_organization(organization_id: int) -> Organization | None:
     return db.session.get(Organization, organization_id)
+
+
+def load_organization(organization_id: int, user: Any = None) -> Organization:
+    """The organization or NotFound; a referente only finds its own."""
+    org = db.session.get(Organization, organization_id)
+    scope = org_scope(user)
+    if org is None or (scope is not None and org.id != scope):
+        raise NotFound("ente non trovato")
+    return org
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class Errors:
+    """Collects every field's error so a form or API call hears about all of them at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def check(self, func: Callable[..., Any], value: Any, field: str, **kw: Any) -> Any:
+        try:
+            return func(value, field, **kw)
+        except Invalid as exc:
+            for key, messages in exc.fields.items():
+                self.fields.setdefault(key, []).extend(messages)
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            first = next(iter(self.fields))
+            raise Invalid(f"dati non validi: {first}", self.fields)
+
+
+def _enum(enum_cls: Any, value: Any, field: str, errors: Errors) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors.add(field, f"valore non ammesso: {value!r} (ammessi: {', '.join(e.value for e in enum_cls)})")
+        return None
+
+
+def _int(value: Any, field: str, errors: Errors, *, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors.add(field, "deve essere un numero intero")
+        return None
+    if not low <= number <= high:
+        errors.add(field, f"deve essere compreso tra {low} e {high}")
+        return None
+    return number
+
+
+def _text(value: Any, field: str, errors: Errors, *, max_len: int, required: bool = False) -> str | None:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        errors.add(field, "obbligatorio")
+    if len(text) > max_len:
+        errors.add(field, f"al massimo {max_len} caratteri")
+    return text or None
+
+
+ORG_FIELDS = [
+    "kind",
+    "name",
+    "istat_code",
+    "belfiore_code",
+    "fiscal_code",
+    "vat_number",
+    "ipa_code",
+    "sdi_code",
+    "pec",
+    "email",
+    "phone",
+    "address",
+    "zip_code",
+    "city",
+    "province",
+    "region",
+    "population",
+    "population_year",
+    "pagopa_segregation_code",
+    "active",
+    "notes",
+]
+
+
+def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalize every field of an ente; raises Invalid naming each bad field."""
+    e = Errors()
+    out: dict[str, Any] = {}
+    out["kind"] = _enum(OrgKind, data.get("kind") or "comune", "kind", e)
+    out["name"] = _text(data.get("name"), "name", e, max_len=200, required=True)
+    out["istat_code"] = e.check(v.istat_code, data.get("istat_code"), "istat_code")
+    out["belfiore_code"] = e.check(v.belfiore_code, data.get("belfiore_code"), "belfiore_code")
+    out["fiscal_code"] = e.check(v.fiscal_number, data.get("fiscal_code"), "fiscal_code")
+    out["vat_number"] = e.check(v.fiscal_number, data.get("vat_number"), "vat_number")
+    out["sdi_code"] = e.check(v.sdi_code, data.get("sdi_code"), "sdi_code")
+    out["province"] = e.check(v.province_code, data.get("province"), "province")
+    out["ipa_code"] = e.check(
+        v.ipa_code,
+        data.get("ipa_code"),
+        "ipa_code",
+        kind=out["kind"].value if out["kind"] else None,
+        belfiore=out["belfiore_code"],
+        province=out["province"],
+    )
+    out["pec"] = e.check(v.email_address, data.get("pec"), "pec")
+    out["email"] = e.check(v.email_address, data.get("email"), "email")
+    out["phone"] = e.check(v.phone_number, data.get("phone"), "phone")
+    out["zip_code"] = e.check(v.zip_code, data.get("zip_code"), "zip_code")
+    out["address"] = _text(data.get("address"), "address", e, max_len=200)
+    out["city"] = _text(data.get("city"), "city", e, max_len=100)
+    out["region"] = _text(data.get("region"), "region", e, max_len=60)
+    out["population"] = _int(data.get("population"), "population", e, low=0, high=10_000_000)
+    out["population_year"] = _int(data.get("population_year"), "population_year", e, low=1861, high=2100)
+    if out["population"] is not None and out["population_year"] is None and not e.fields.get("population_year"):
+        out["population_year"] = local_today().year
+    seg = data.get("pagopa_segregation_code")
+    seg = "" if seg is None else str(seg).strip()
+    if seg and not (len(seg) == 2 and seg.isdigit()):
+        e.add("pagopa_segregation_code", "il codice di segregazione pagoPA è di 2 cifre")
+    out["pagopa_segregation_code"] = seg or None
+    out["active"] = bool(data.get("active", True))
+    out["notes"] = str(data.get("notes") or "")
+    e.raise_if_any()
+    return out
+
+
+def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
+    """Duplicates of an official identifier are refused (409) naming the field."""
+    fields: dict[str, list[str]] = {}
+    for field in ("istat_code", "belfiore_code", "ipa_code", "fiscal_code"):
+        value = values.get(field)
+        if not value:
+            continue
+        column = getattr(Organization, field)
+        stmt = sa.select(Organization.id, Organization.name).where(column == value)
+        if org_id is not None:
+            stmt = stmt.where(Organization.id != org_id)
+        other = db.session.execute(stmt.limit(1)).first()
+        if other is not None:
+            fields[field] = [f"già usato da {other.name} (id {other.id})"]
+    if fields:
+        raise Conflict("identificativo già registrato per un altro ente", fields)
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+def create_organization(*, actor: Any = None, **data: Any) -> Organization:
+    unknown = set(data) - set(ORG_FIELDS)
+    if unknown:
+        raise Invalid("campi sconosciuti", {k: ["campo sconosciuto"] for k in sorted(unknown)})
+    values = clean_organization(data)
+    with transaction(actor=actor):
+        _check_unique(None, values)
+        org = Organization(**values)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def update_organization(*, organization_id: int, actor: Any = None, **changes: Any) -> Organization:
+    unknown = set(changes) - set(ORG_FIELDS)
+    if unknown:
+        raise Invalid("campi non modificabili", {k: ["campo sconosciuto o non modificabile"] for k in sorted(unknown)})
+    org = load_organization(organization_id)
+    merged = {f: getattr(org, f) for f in ORG_FIELDS}
+    merged["kind"] = org.kind.value
+    merged.update(changes)
+    values = clean_organization(merged)
+    with transaction(actor=actor):
+        _check_unique(org.id, values)
+        for key, value in values.items():
+            if getattr(org, key) != value:
+                setattr(org, key, value)
+    return org
+
+
+def set_union_members(*, union_id: int, member_ids: Iterable[int], actor: Any = None) -> Organization:
+    """Which comuni belong to an unione (the whole list: members not named leave it)."""
+    union = load_organization(union_id)
+    if not union.is_union:
+        raise Invalid("solo un'unione ha comuni membri", {"member_ids": ["l'ente non è un'unione di comuni"]})
+    wanted = {int(i) for i in member_ids}
+    if union.id in wanted:
+        raise Invalid("un'unione non può contenere sé stessa", {"member_ids": ["un'unione non contiene sé stessa"]})
+    found = set(db.session.scalars(sa.select(Organization.id).where(Organization.id.in_(wanted)))) if wanted else set()
+    missing = wanted - found
+    if missing:
+        raise Invalid("enti inesistenti", {"member_ids": [f"ente {i} non trovato" for i in sorted(missing)]})
+    with transaction(actor=actor):
+        current = {
+            m.member_id: m for m in db.session.scalars(sa.select(UnionMember).where(UnionMember.union_id == union.id))
+        }
+        for member_id, row in current.items():
+            if member_id not in wanted:
+                db.session.delete(row)
+        for member_id in wanted - set(current):
+            db.session.add(UnionMember(union_id=union.id, member_id=member_id))
+        db.session.flush()
+        db.session.expire(union, ["members"])
+    return union
+
+
+def list_organizations(
+    *,
+    user: Any = None,
+    q: str | None = None,
+    kind: str | None = None,
+    province: str | None = None,
+    agreement_status: str | None = None,
+    active: bool | None = None,
+    union_id: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Organization], str | None]:
+    """Enti by name, keyset-paginated. ``agreement_status``: a convenzione status, or "none" for enti
+    with no convenzione in force."""
+    stmt = organizations_query(
+        user=user,
+        q=q,
+        kind=kind,
+        province=province,
+        agreement_status=agreement_status,
+        active=active,
+        union_id=union_id,
+    )
+    return keyset_page(stmt, [Organization.name, Organization.id], limit=limit, cursor=cursor, descending=False)
+
+
+def organizations_query(
+    *,
+    user: Any = None,
+    q: str | None = None,
+    kind: str | None = None,
+    province: str | None = None,
+    agreement_status: str | None = None,
+    active: bool | None = None,
+    union_id: int | None = None,
+) -> sa.Select:
+    stmt = sa.select(Organization)
+    scope = org_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Organization.id == scope)
+    if q and q.strip():
+        term = q.strip()
+        like = f"%{term.lower()}%"
+        conds = [sa.func.lower(Organization.name).like(like), Organization.belfiore_code == term.upper()]
+        if term.isdigit():
+            conds += [Organization.istat_code == term.zfill(6), Organization.fiscal_code == term]
+        conds.append(sa.func.lower(Organization.ipa_code) == term.lower())
+        stmt = stmt.where(sa.or_(*conds))
+    if kind:
+        e = Errors()
+        k = _enum(OrgKind, kind, "kind", e)
+        e.raise_if_any()
+        stmt = stmt.where(Organization.kind == k)
+    if province:
+        stmt = stmt.where(Organization.province == province.strip().upper())
+    if active is not None:
+        stmt = stmt.where(Organization.active.is_(active))
+    if union_id:
+        stmt = stmt.where(Organization.id.in_(sa.select(UnionMember.member_id).where(UnionMember.union_id == union_id)))
+    if agreement_status:
+        today = local_today()
+        if agreement_status == "none":
+            in_force = sa.select(Agreement.organization_id).where(
+                Agreement.status == AgreementStatus.ACTIVE, Agreement.end_date >= today
+            )
+            stmt = stmt.where(Organization.id.not_in(in_force))
+        else:
+            e = Errors()
+            status = _enum(AgreementStatus, agreement_status, "agreement_status", e)
+            e.raise_if_any()
+            stmt = stmt.where(
+                Organization.id.in_(sa.select(Agreement.organization_id).where(Agreement.status == status))
+            )
+    return stmt
+
+
+def current_agreements(org_ids: Iterable[int]) -> dict[int, Agreement]:
+    """For each ente its most relevant convenzione: in force first, then the latest by end date."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    rank = sa.case(
+        (Agreement.status == AgreementStatus.ACTIVE, 0),
+        (Agreement.status == AgreementStatus.SUSPENDED, 1),
+        (Agreement.status == AgreementStatus.DRAFT, 2),
+        else_=3,
+    )
+    rows = db.session.scalars(
+        sa.select(Agreement).where(Agreement.organization_id.in_(ids)).order_by(rank, Agreement.end_date.desc())
+    )
+    out: dict[int, Agreement] = {}
+    for agreement in rows:
+        out.setdefault(agreement.organization_id, agreement)
+    return out
+
+
+def provinces() -> list[str]:
+    return [
+        str(p)
+        for (p,) in db.session.execute(
+            sa.select(Organization.province)
+            .where(Organization.province.is_not(None))
+            .distinct()
+            .order_by(Organization.province)
+        )
+    ]
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+CONTACT_FIELDS = [
+    "organization_id",
+    "name",
+    "role",
+    "email",
+    "phone",
+    "consent",
+    "notes",
+    "portal_access",
+    "active",
+    "sms_notifications",
+]
+
+
+def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
+    e = Errors()
+    out: dict[str, Any] = {}
+    org_id = data.get("organization_id")
+    if not org_id:
+        e.add("organization_id", "obbligatorio")
+    elif db.session.get(Organization, int(org_id)) is None:
+        e.add("organization_id", "ente non trovato")
+    out["organization_id"] = int(org_id) if org_id else None
+    out["name"] = _text(data.get("name"), "name", e, max_len=200, required=True)
+    out["role"] = _enum(ContactRole, data.get("role") or "altro", "role", e)
+    out["email"] = e.check(v.email_address, data.get("email"), "email")
+    out["phone"] = e.check(v.phone_number, data.get("phone"), "phone")
+    out["consent"] = bool(data.get("consent", False))
+    out["notes"] = str(data.get("notes") or "")
+    out["portal_access"] = bool(data.get("portal_access", False))
+    out["active"] = bool(data.get("active", True))
+    out["sms_notifications"] = bool(data.get("sms_notifications", False))
+    if out["portal_access"] and not out["email"] and "email" not in e.fields:
+        e.add("email", "l'accesso al portale richiede un indirizzo email")
+    e.raise_if_any()
+    return out
+
+
+def _sync_portal_user(contact: Contact, actor: Any) -> None:
+    """Portal access makes the contact a referente user of its ente; revoking it deactivates the user."""
+    from app.auth.models import Role, User
+    from app.auth.services import create_user
+
+    user = db.session.scalar(sa.select(User).where(User.contact_id == contact.id))
+    if user is None and contact.email:
+        user = db.session.scalar(sa.select(User).where(User.email == contact.email))
+    if contact.portal_access and contact.active:
+        if user is None:
+            create_user(
+                email=contact.email or "",
+                role=Role.REFERENTE,
+                name=contact.name,
+                organization_id=contact.organization_id,
+                contact_id=contact.id,
+                actor=actor,
+            )
+        elif user.role != Role.REFERENTE or (user.organization_id not in (None, contact.organization_id)):
+            raise Conflict(
+                "l'indirizzo appartiene già a un altro utente",
+                {"email": ["l'indirizzo è già usato da un utente con un altro ruolo o ente"]},
+            )
+        else:
+            user.active = True
+            user.contact_id = contact.id
+            user.organization_id = contact.organization_id
+    elif user is not None and user.role == Role.REFERENTE and user.contact_id == contact.id:
+        user.active = False
+
+
+def create_contact(*, actor: Any = None, **data: Any) -> Contact:
+    unknown = set(data) - set(CONTACT_FIELDS)
+    if unknown:
+        raise Invalid("campi sconosciuti", {k: ["campo sconosciuto"] for k in sorted(unknown)})
+    values = clean_contact(data)
+    with transaction(actor=actor):
+        contact = Contact(**values)
+        if contact.consent:
+            contact.consent_at = utcnow()
+        db.session.add(contact)
+        db.session.flush()
+        _sync_portal_user(contact, actor)
+    return contact
+
+
+def load_contact(contact_id: int, user: Any = None) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    scope = org_scope(user)
+    if contact is None or (scope is not None and contact.organization_id != scope):
+        raise NotFound("contatto non trovato")
+    return contact
+
+
+def update_contact(*, contact_id: int, actor: Any = None, **changes: Any) -> Contact:
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise Invalid("campi non modificabili", {k: ["campo sconosciuto o non modificabile"] for k in sorted(unknown)})
+    contact = load_contact(contact_id)
+    merged = {f: getattr(contact, f) for f in CONTACT_FIELDS}
+    merged["role"] = contact.role.value
+    merged.update(changes)
+    values = clean_contact(merged)
+    with transaction(actor=actor):
+        if values["consent"] and not contact.consent:
+            contact.consent_at = utcnow()
+        for key, value in values.items():
+            if getattr(contact, key) != value:
+                setattr(contact, key, value)
+        db.session.flush()
+        _sync_portal_user(contact, actor)
+    return contact
+
+
+def list_contacts(
+    *,
+    user: Any = None,
+    organization_id: int | None = None,
+    q: str | None = None,
+    role: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Contact], str | None]:
+    return keyset_page(
+        contacts_query(user=user, organization_id=organization_id, q=q, role=role),
+        [Contact.name, Contact.id],
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+    )
+
+
+def contacts_query(
+    *, user: Any = None, organization_id: int | None = None, q: str | None = None, role: str | None = None
+) -> sa.Select:
+    stmt = sa.select(Contact)
+    scope = org_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Contact.organization_id == scope)
+    if organization_id:
+        stmt = stmt.where(Contact.organization_id == organization_id)
+    if role:
+        e = Errors()
+        r = _enum(ContactRole, role, "role", e)
+        e.raise_if_any()
+        stmt = stmt.where(Contact.role == r)
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Contact.name).like(like), sa.func.lower(Contact.email).like(like)))
+    return stmt
+
+
+def referente_contacts(organization_id: int) -> list[Contact]:
+    """Contacts with portal access (the ente's referenti)."""
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.organization_id == organization_id, Contact.portal_access.is_(True))
+            .order_by(Contact.name)
+        )
+    )
+
+
+# --- service catalog -------------------------------------------------------------------------
+
+SLA_POLICIES = ("base", "standard", "premium")
+SERVICE_FIELDS = ["code", "name", "description", "default_sla_policy", "active"]
+
+
+def clean_service(data: dict[str, Any]) -> dict[str, Any]:
+    e = Errors()
+    code = str(data.get("code") or "").strip().lower()
+    if not code:
+        e.add("code", "obbligatorio")
+    elif not all(c.isalnum() or c in "-_" for c in code) or len(code) > 40:
+        e.add("code", "solo lettere, cifre, '-' e '_' (al massimo 40)")
+    name = _text(data.get("name"), "name", e, max_len=200, required=True)
+    policy = str(data.get("default_sla_policy") or "standard")
+    if policy not in SLA_POLICIES:
+        e.add("default_sla_policy", f"valori ammessi: {', '.join(SLA_POLICIES)}")
+    e.raise_if_any()
+    return {
+        "code": code,
+        "name": name,
+        "description": str(data.get("description") or ""),
+        "default_sla_policy": policy,
+        "active": bool(data.get("active", True)),
+    }
+
+
+def create_service(*, actor: Any = None, **data: Any) -> Service:
+    values = clean_service(data)
+    with transaction(actor=actor):
+        if db.session.scalar(sa.select(Service.id).where(Service.code == values["code"])):
+            raise Conflict("codice già usato", {"code": ["codice già usato da un altro servizio"]})
+        service = Service(**values)
+        db.session.add(service)
+        db.session.flush()
+    return service
+
+
+def update_service(*, service_id: int, actor: Any = None, **changes: Any) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None:
+        raise NotFound("servizio non trovato")
+    merged = {f: getattr(service, f) for f in SERVICE_FIELDS}
+    merged.update(changes)
+    values = clean_service(merged)
+    with transaction(actor=actor):
+        if db.session.scalar(sa.select(Service.id).where(Service.code == values["code"], Service.id != service.id)):
+            raise Conflict("codice già usato", {"code": ["codice già usato da un altro servizio"]})
+        for key, value in values.items():
+            setattr(service, key, value)
+    return service
+
+
+def list_catalog(
+    *, active: bool | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Service], str | None]:
+    stmt = sa.select(Service)
+    if active is not None:
+        stmt = stmt.where(Service.active.is_(active))
+    return keyset_page(stmt, [Service.id], limit=limit, cursor=cursor, descending=False)
+
+
+def get_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None:
+        raise NotFound("servizio non trovato")
+    return service
+
+
+# --- interactions ----------------------------------------------------------------------------
+
+
+def log_interaction(
+    *,
+    organization_id: int,
+    subject: str,
+    kind: str = "note",
+    body: str = "",
+    contact_id: int | None = None,
+    occurred_at: dt.datetime | None = None,
+    actor: Any = None,
+) -> Interaction:
+    e = Errors()
+    k = _enum(InteractionKind, kind, "kind", e)
+    subject = _text(subject, "subject", e, max_len=300, required=True) or ""
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        e.add("organization_id", "ente non trovato")
+    if contact_id:
+        contact = db.session.get(Contact, contact_id)
+        if contact is None or contact.organization_id != organization_id:
+            e.add("contact_id", "il contatto non appartiene all'ente")
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        e.add("occurred_at", "data e ora con fuso orario")
+    e.raise_if_any()
+    with transaction(actor=actor):
+        item = Interaction(
+            organization_id=organization_id,
+            contact_id=contact_id or None,
+            author_id=getattr(actor, "id", None),
+            kind=k,
+            subject=subject,
+            body=body or "",
+            occurred_at=occurred_at or utcnow(),
+        )
+        db.session.add(item)
+        db.session.flush()
+    return item
+
+
+def list_interactions(
+    *, user: Any = None, organization_id: int | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Interaction], str | None]:
+    stmt = sa.select(Interaction)
+    scope = org_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Interaction.organization_id == scope)
+    if organization_id:
+        stmt = stmt.where(Interaction.organization_id == organization_id)
+    return keyset_page(stmt, [Interaction.occurred_at, Interaction.id], limit=limit, cursor=cursor)
 
 
 # --- lookups other modules rely on (contact center, tickets, billing) --------------------------

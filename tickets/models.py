@@ -6,9 +6,10 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import TimestampMixin, UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, register_ddl, utcnow
 from app.extensions import Model
 
 
@@ -69,6 +70,7 @@ class TicketCounter(Model):
 class Ticket(TimestampMixin, Model):
     __tablename__ = "tickets"
     __audit__ = True
+    __audit_exclude__ = ("search_vector",)
     __table_args__ = (
         sa.Index("ix_tickets_status_id", "status", "id"),
         sa.Index("ix_tickets_org_id", "organization_id", "id"),
@@ -76,6 +78,13 @@ class Ticket(TimestampMixin, Model):
         sa.Index("ix_tickets_resolution_due", "resolution_due"),
         sa.Index("ix_tickets_service", "service_id"),
         sa.Index("ix_tickets_created_at", "created_at"),
+        sa.Index("ix_tickets_channel", "channel"),
+        sa.Index("ix_tickets_sla_state", "sla_state"),
+        sa.Index("ix_tickets_priority", "priority"),
+        sa.Index("ix_tickets_resolved_at", "status", "resolved_at"),
+        sa.Index("ix_tickets_merged_into", "merged_into_id"),
+        sa.Index("ix_tickets_follow_up_of", "follow_up_of_id"),
+        sa.Index("ix_tickets_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +118,15 @@ class Ticket(TimestampMixin, Model):
     )
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
     follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
+    # Satisfaction survey after resolution (1–5 and a comment).
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(sa.Text)
+    rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # PostgreSQL full-text document (subject, description, public messages; `italian` configuration),
+    # kept by triggers (see FTS_DDL below). Unused text column on SQLite, which searches with LIKE.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(sa.Text(), "sqlite"), deferred=True, nullable=True
+    )
 
 
 class TicketMessage(Model):
@@ -183,3 +201,95 @@ class TimeEntry(Model):
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     work_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TicketTag(Model):
+    """A free label on a ticket ("stampanti", "pagoPA", "urgente-sindaco")."""
+
+    __tablename__ = "ticket_tags"
+    __table_args__ = (sa.Index("ix_ticket_tags_tag", "tag", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+
+
+class TicketLink(Model):
+    """Two related tickets (both directions are stored)."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (sa.Index("ix_ticket_links_other", "other_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TicketCc(Model):
+    """A contact copied on a ticket: it follows it even when it may see only its own requests."""
+
+    __tablename__ = "ticket_ccs"
+    __table_args__ = (sa.Index("ix_ticket_ccs_contact", "contact_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CannedResponse(TimestampMixin, Model):
+    """A ready answer with placeholders ({numero}, {oggetto}, {richiedente}, {ente}, {operatore})."""
+
+    __tablename__ = "canned_responses"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(150), unique=True, nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+# Full-text search on PostgreSQL: the ticket's document is its subject (weight A), description (B)
+# and public messages (C). New messages are appended; edits, deletions and moves (merge) rebuild it.
+FTS_DDL = (
+    """CREATE OR REPLACE FUNCTION tickets_search_document(tid integer, subj text, descr text)
+RETURNS tsvector LANGUAGE sql STABLE AS $$
+  SELECT setweight(to_tsvector('italian', coalesce(subj, '')), 'A')
+      || setweight(to_tsvector('italian', coalesce(descr, '')), 'B')
+      || setweight(to_tsvector('italian', coalesce((
+           SELECT string_agg(m.body, ' ') FROM ticket_messages m
+           WHERE m.ticket_id = tid AND NOT m.internal), '')), 'C')
+$$""",
+    """CREATE OR REPLACE FUNCTION tickets_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.search_vector := setweight(to_tsvector('italian', coalesce(NEW.subject, '')), 'A')
+                      || setweight(to_tsvector('italian', coalesce(NEW.description, '')), 'B');
+  ELSE
+    NEW.search_vector := tickets_search_document(NEW.id, NEW.subject, NEW.description);
+  END IF;
+  RETURN NEW;
+END $$""",
+    """CREATE TRIGGER tickets_search_update BEFORE INSERT OR UPDATE OF subject, description ON tickets
+FOR EACH ROW EXECUTE FUNCTION tickets_search_trigger()""",
+    """CREATE OR REPLACE FUNCTION ticket_messages_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NOT NEW.internal THEN
+      UPDATE tickets SET search_vector = coalesce(search_vector, ''::tsvector)
+        || setweight(to_tsvector('italian', coalesce(NEW.body, '')), 'C') WHERE id = NEW.ticket_id;
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
+    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = OLD.ticket_id;
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.ticket_id <> OLD.ticket_id THEN
+    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = NEW.ticket_id;
+  END IF;
+  RETURN NULL;
+END $$""",
+    """CREATE TRIGGER ticket_messages_search_insert AFTER INSERT ON ticket_messages
+FOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()""",
+    """CREATE TRIGGER ticket_messages_search_change
+AFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages
+FOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()""",
+)
+register_ddl("postgresql", *FTS_DDL)

@@ -1,33 +1,775 @@
+"""Web pages: the operator queue and ticket page, the referente portal, the survey link."""
+
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import org_scope, permission_required
+from app.auth.permissions import can, permission_required
+from app.errors import DomainError, Invalid
 from app.extensions import db
-from tickets.models import Ticket, TicketStatus
+from tickets import services
+from tickets.forms import (
+    AssignForm,
+    BulkForm,
+    CannedForm,
+    NumberForm,
+    PortalReplyForm,
+    PortalRequestForm,
+    PropertiesForm,
+    RatingForm,
+    ReplyForm,
+    StatusForm,
+    TeamForm,
+    TicketForm,
+)
+from tickets.models import Channel, Priority, SlaState, Team, Ticket, TicketStatus
 
-bp = Blueprint("tickets", __name__)
+bp = Blueprint("tickets", __name__, static_folder="static", static_url_path="/ticket/static")
 
-OPEN_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+OPEN_STATES = services.OPEN_STATES
+SLA_FIELDS = (
+    "sla_state",
+    "first_response_due",
+    "first_responded_at",
+    "resolution_due",
+    "resolved_at",
+    "sla_policy_id",
+    "sla_paused_seconds",
+)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _files() -> list[tuple[str, bytes, str]]:
+    out = []
+    for storage in request.files.getlist("files") + request.files.getlist("file"):
+        if storage and storage.filename:
+            out.append((storage.filename, storage.read(), storage.mimetype or "application/octet-stream"))
+    return out
+
+
+def _flash_error(exc: DomainError) -> None:
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.fields or {}).items())
+    flash(f"{exc.message}" + (f" ({details})" if details else ""), "error")
+
+
+def _org_choices() -> list[tuple[Any, str]]:
+    from crm.models import Organization
+
+    orgs = db.session.execute(
+        sa.select(Organization.id, Organization.name).where(Organization.active.is_(True)).order_by(Organization.name)
+    ).all()
+    return [("", _("— nessuno —"))] + [(o.id, o.name) for o in orgs]
+
+
+def _service_choices() -> list[tuple[Any, str]]:
+    from crm.services import list_services
+
+    return [("", _("— non indicato —"))] + [(s.id, s.name) for s in list_services()]
+
+
+def _operator_choices() -> list[tuple[Any, str]]:
+    return [("", _("— nessuno —"))] + [(u.id, u.display_name) for u in services.list_operators()]
+
+
+def _team_choices() -> list[tuple[Any, str]]:
+    return [("", _("— nessuno —"))] + [(t.id, t.name) for t in services.list_teams()]
+
+
+def _names(tickets: list[Ticket]) -> dict[str, dict[int, str]]:
+    """Organization, assignee, team and service names for a page of tickets (one query each)."""
+    from app.auth.models import User
+    from crm.models import Organization, Service
+
+    def lookup(model: Any, ids: set[Any], attr: str) -> dict[int, str]:
+        ids.discard(None)
+        if not ids:
+            return {}
+        return {row.id: getattr(row, attr) for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+
+    return {
+        "org": lookup(Organization, {t.organization_id for t in tickets}, "name"),
+        "user": lookup(User, {t.assignee_id for t in tickets}, "display_name"),
+        "team": lookup(Team, {t.team_id for t in tickets}, "name"),
+        "service": lookup(Service, {t.service_id for t in tickets}, "name"),
+    }
+
+
+def status_label(value: Any) -> str:
+    labels = {
+        "new": _("Nuovo"),
+        "open": _("Aperto"),
+        "pending": _("In attesa"),
+        "resolved": _("Risolto"),
+        "closed": _("Chiuso"),
+        "low": _("Bassa"),
+        "normal": _("Normale"),
+        "high": _("Alta"),
+        "urgent": _("Urgente"),
+        "ok": _("In regola"),
+        "at_risk": _("A rischio"),
+        "breached": _("Scaduto"),
+        "paused": _("In pausa"),
+        "met": _("Rispettato"),
+        "portal": _("Portale"),
+        "email": _("Email"),
+        "pec": _("PEC"),
+        "phone": _("Telefono"),
+        "sms": _("SMS"),
+        "web": _("Web"),
+        "api": _("API"),
+    }
+    key = getattr(value, "value", value)
+    return labels.get(key, str(key))
+
+
+@bp.app_template_filter("ticket_label")
+def _ticket_label_filter(value: Any) -> str:
+    return status_label(value)
+
+
+def _timeline(ticket: Ticket, *, staff: bool) -> list[dict[str, Any]]:
+    """Messages (with their attachments), status changes and loose attachments, oldest first."""
+    from app.auth.models import User
+
+    messages = services.messages_for(ticket.id, include_internal=staff)
+    attachments = services.attachments_for(ticket.id, include_internal=staff)
+    by_message: dict[int | None, list[Any]] = {}
+    for att in attachments:
+        by_message.setdefault(att.message_id, []).append(att)
+    events: list[dict[str, Any]] = []
+    for m in messages:
+        events.append({"kind": "message", "at": m.created_at, "message": m, "attachments": by_message.get(m.id, [])})
+    for att in by_message.get(None, []):
+        events.append({"kind": "attachment", "at": att.created_at, "attachment": att})
+    actors: dict[int | None, str] = {}
+    for change in services.status_history(ticket.id):
+        if change.actor_id and change.actor_id not in actors:
+            user = db.session.get(User, change.actor_id)
+            actors[change.actor_id] = user.display_name if user else ""
+        events.append({"kind": "status", "at": change.at, "change": change, "actor": actors.get(change.actor_id, "")})
+    order = {"status": 0, "message": 1, "attachment": 2}
+    events.sort(key=lambda e: (e["at"], order[e["kind"]]))
+    return events
+
+
+def _sla_fields(ticket: Ticket) -> list[tuple[str, Any]]:
+    labels = {
+        "sla_state": _("Stato SLA"),
+        "first_response_due": _("Prima risposta entro"),
+        "first_responded_at": _("Prima risposta data il"),
+        "resolution_due": _("Risoluzione entro"),
+        "resolved_at": _("Risolto il"),
+        "sla_policy_id": _("Politica SLA"),
+        "sla_paused_seconds": _("Tempo in pausa (secondi)"),
+    }
+    return [(labels[f], getattr(ticket, f)) for f in SLA_FIELDS if hasattr(ticket, f)]
+
+
+def _today_start() -> dt.datetime:
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Rome"))
+    local = dt.datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.astimezone(dt.UTC)
+
+
+# --- operator pages -------------------------------------------------------------------------------
 
 
 @bp.route("/ticket/dashboard")
 @login_required
 @permission_required("tickets.work")
 def dashboard():
-    tickets = db.session.scalars(
-        sa.select(Ticket).where(Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()).limit(50)
-    ).all()
-    return render_template("tickets/dashboard.html", tickets=tickets)
+    figures = services.dashboard_figures(current_user, today_start=_today_start())
+    mine, _c = services.page_tickets(services.search_stmt(current_user, view="mine"), sort="scadenza", limit=10)
+    at_risk, _c = services.page_tickets(services.search_stmt(current_user, view="at_risk"), sort="scadenza", limit=10)
+    unassigned, _c = services.page_tickets(services.search_stmt(current_user, view="unassigned"), limit=10)
+    tickets = mine + at_risk + unassigned
+    return render_template(
+        "tickets/dashboard.html",
+        figures=figures,
+        mine=mine,
+        at_risk=at_risk,
+        unassigned=unassigned,
+        names=_names(tickets),
+        channels=list(Channel),
+    )
+
+
+@bp.route("/ticket/")
+@login_required
+@permission_required("tickets.work")
+def queue():
+    args = request.args
+    filters = {k: args.get(k) for k in services.FILTERS if args.get(k)}
+    view = args.get("vista") or None
+    sort = args.get("ordine") if args.get("ordine") in services.SORTS else "recenti"
+    q = (args.get("q") or "").strip()
+    try:
+        stmt = services.search_stmt(current_user, q=q, view=view, **filters)
+        tickets, next_cursor = services.page_tickets(stmt, sort=sort, limit=50, cursor=args.get("cursor"))
+    except Invalid as exc:
+        _flash_error(exc)
+        tickets, next_cursor = [], None
+    next_url = url_for("tickets.queue", **{**args.to_dict(), "cursor": next_cursor}) if next_cursor else None
+    bulk = BulkForm()
+    bulk.assignee_id.choices = _operator_choices()
+    from crm.services import list_services
+
+    return render_template(
+        "tickets/queue.html",
+        tickets=tickets,
+        names=_names(tickets),
+        next_url=next_url,
+        args=args,
+        view=view,
+        q=q,
+        sort=sort,
+        bulk=bulk,
+        statuses=list(TicketStatus),
+        priorities=list(Priority),
+        channels=list(Channel),
+        sla_states=list(SlaState),
+        operators=services.list_operators(),
+        teams=services.list_teams(),
+        services_list=list_services(),
+        organizations=_org_choices()[1:],
+    )
+
+
+@bp.route("/ticket/bulk", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def bulk():
+    form = BulkForm()
+    form.assignee_id.choices = _operator_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ids = [int(i) for i in request.form.getlist("ticket_ids")]
+    except ValueError:
+        abort(400)
+    if not ids:
+        flash(_("Seleziona almeno un ticket."), "warning")
+        return redirect(request.referrer or url_for("tickets.queue"))
+    visible = set(
+        db.session.scalars(services.visible_stmt(current_user, sa.select(Ticket.id)).where(Ticket.id.in_(ids)))
+    )
+    kwargs = {}
+    if form.action.data == "assign_me":
+        kwargs["assignee_id"] = current_user.id
+    elif form.action.data == "assign":
+        kwargs["assignee_id"] = form.assignee_id.data
+    elif form.action.data == "unassign":
+        kwargs["assignee_id"] = None
+    elif form.action.data == "status":
+        kwargs["status"] = form.status.data
+    result = services.bulk_update(ticket_ids=[i for i in ids if i in visible], actor=current_user, **kwargs)
+    flash(_("Aggiornati %(n)d ticket.", n=len(result["updated"])), "success")
+    for ticket_id, message in result["errors"].items():
+        flash(_("Ticket %(id)s non aggiornato: %(msg)s", id=ticket_id, msg=message), "error")
+    return redirect(request.referrer or url_for("tickets.queue"))
+
+
+@bp.route("/ticket/nuovo", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.work")
+def new():
+    form = TicketForm()
+    form.organization_id.choices = _org_choices()
+    form.service_id.choices = _service_choices()
+    form.team_id.choices = _team_choices()
+    form.assignee_id.choices = _operator_choices()
+    if request.method == "GET" and request.args.get("organization_id"):
+        with contextlib.suppress(ValueError):
+            form.organization_id.data = int(request.args["organization_id"])
+    if form.validate_on_submit():
+        org_id = form.organization_id.data
+        contact_id = None
+        if form.requester_email.data:
+            from crm.services import match_email
+
+            match = match_email(form.requester_email.data)
+            contact_id = match.contact_id
+            if org_id is None:
+                org_id = match.organization_id
+            if contact_id is not None and org_id is not None and match.organization_id != org_id:
+                contact_id = None
+        files = _files()
+        try:
+            for name, data, ctype in files:
+                services.check_upload(name, data, ctype)
+            ticket = services.open_ticket(
+                subject=form.subject.data,
+                description=form.description.data,
+                organization_id=org_id,
+                requester_contact_id=contact_id,
+                service_id=form.service_id.data,
+                channel=form.channel.data,
+                priority=form.priority.data,
+                team_id=form.team_id.data,
+                assignee_id=form.assignee_id.data,
+                tags=form.tags.data,
+                actor=current_user,
+            )
+            for name, data, ctype in files:
+                services.add_attachment(
+                    ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
+                )
+        except DomainError as exc:
+            _flash_error(exc)
+        else:
+            flash(_("Ticket %(number)s aperto.", number=ticket.number), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    return render_template("tickets/new.html", form=form)
+
+
+@bp.route("/ticket/<int:ticket_id>")
+@login_required
+@permission_required("tickets.work")
+def detail(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    from crm.models import Contact, Organization, Service
+
+    reply_form = ReplyForm()
+    canned = services.list_canned()
+    reply_form.canned_id.choices = [("", _("— nessuna —"))] + [(c.id, c.title) for c in canned]
+    canned_texts = {c.id: services.render_canned(c, ticket, current_user) for c in canned}
+    status_form = StatusForm()
+    allowed = services.allowed_transitions(ticket)
+    status_form.status.choices = [(s.value, status_label(s)) for s in allowed]
+    assign_form = AssignForm(assignee_id=ticket.assignee_id, team_id=ticket.team_id)
+    assign_form.assignee_id.choices = _operator_choices()
+    assign_form.team_id.choices = _team_choices()
+    props_form = PropertiesForm(
+        priority=ticket.priority.value, service_id=ticket.service_id, tags=", ".join(services.ticket_tags(ticket.id))
+    )
+    props_form.service_id.choices = _service_choices()
+    return render_template(
+        "tickets/detail.html",
+        ticket=ticket,
+        timeline=_timeline(ticket, staff=True),
+        org=db.session.get(Organization, ticket.organization_id) if ticket.organization_id else None,
+        contact=db.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None,
+        service=db.session.get(Service, ticket.service_id) if ticket.service_id else None,
+        names=_names([ticket]),
+        tags=services.ticket_tags(ticket.id),
+        linked=services.linked_tickets(ticket.id),
+        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
+        follow_up_of=db.session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
+        merged_here=list(db.session.scalars(sa.select(Ticket).where(Ticket.merged_into_id == ticket.id))),
+        reply_form=reply_form,
+        canned_texts=canned_texts,
+        status_form=status_form,
+        assign_form=assign_form,
+        props_form=props_form,
+        merge_form=NumberForm(prefix="merge"),
+        link_form=NumberForm(prefix="link"),
+        sla_fields=_sla_fields(ticket),
+    )
+
+
+def _back(ticket_id: int):
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+
+
+@bp.route("/ticket/<int:ticket_id>/risposta", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def reply(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = ReplyForm()
+    canned = services.list_canned()
+    form.canned_id.choices = [("", "")] + [(c.id, c.title) for c in canned]
+    if not form.validate_on_submit():
+        flash(_("Il messaggio non è valido."), "error")
+        return _back(ticket.id)
+    body = (form.body.data or "").strip()
+    if not body and form.canned_id.data:
+        chosen = next((c for c in canned if c.id == form.canned_id.data), None)
+        body = services.render_canned(chosen, ticket, current_user) if chosen else ""
+    try:
+        message = services.reply(
+            ticket_id=ticket.id,
+            body=body,
+            internal=bool(form.internal.data),
+            status=form.status.data or None,
+            files=_files(),
+            actor=current_user,
+        )
+    except DomainError as exc:
+        _flash_error(exc)
+        return _back(ticket.id)
+    flash(_("Nota interna aggiunta.") if message.internal else _("Risposta inviata."), "success")
+    return _back(message.ticket_id)
+
+
+@bp.route("/ticket/<int:ticket_id>/stato", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def set_status(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = StatusForm()
+    form.status.choices = [(s.value, s.value) for s in TicketStatus]
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_status(ticket_id=ticket.id, status=form.status.data, actor=current_user)
+        flash(_("Stato aggiornato: %(status)s.", status=status_label(form.status.data)), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return _back(ticket.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/assegna", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def assign(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = AssignForm()
+    form.assignee_id.choices = _operator_choices()
+    form.team_id.choices = _team_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.assign(
+            ticket_id=ticket.id, assignee_id=form.assignee_id.data, team_id=form.team_id.data, actor=current_user
+        )
+        flash(_("Assegnazione aggiornata."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return _back(ticket.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/prendi", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def take(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    try:
+        services.assign(ticket_id=ticket.id, assignee_id=current_user.id, actor=current_user)
+        flash(_("Ora il ticket è assegnato a te."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return _back(ticket.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/proprieta", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def properties(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = PropertiesForm()
+    form.service_id.choices = _service_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.update_ticket(
+            ticket_id=ticket.id,
+            priority=form.priority.data,
+            service_id=form.service_id.data,
+            tags=form.tags.data,
+            actor=current_user,
+        )
+        flash(_("Ticket aggiornato."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return _back(ticket.id)
+
+
+def _by_number(number: str) -> Ticket:
+    other = services.find_ticket_by_number(number or "")
+    if other is None:
+        raise Invalid(_("Nessun ticket con questo numero."), {"number": [number]})
+    return services.ticket_for(current_user, other.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/unisci", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def merge(ticket_id: int):
+    """Merge this ticket (the duplicate) into the one whose number is given."""
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = NumberForm(prefix="merge")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        target = _by_number(form.number.data)
+        services.merge_tickets(source_id=ticket.id, target_id=target.id, actor=current_user)
+    except DomainError as exc:
+        _flash_error(exc)
+        return _back(ticket.id)
+    flash(_("Ticket %(a)s unito a %(b)s.", a=ticket.number, b=target.number), "success")
+    return _back(target.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/collega", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def link(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = NumberForm(prefix="link")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        other = _by_number(form.number.data)
+        services.link_tickets(ticket_id=ticket.id, other_id=other.id, actor=current_user)
+        flash(_("Ticket collegato."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return _back(ticket.id)
+
+
+@bp.route("/ticket/<int:ticket_id>/allegati", methods=["POST"])
+@login_required
+@permission_required("tickets.reply")
+def attach(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    files = _files()
+    try:
+        if not files:
+            raise Invalid(_("Scegli un file."), {"file": [_("obbligatorio")]})
+        for name, data, ctype in files:
+            services.upload_attachment(
+                ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
+            )
+        flash(_("Allegato caricato."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    if can(current_user, "tickets.work"):
+        return _back(ticket.id)
+    return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+
+
+SAFE_INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv"}
+
+
+@bp.route("/ticket/allegati/<int:attachment_id>")
+@login_required
+@permission_required("tickets.read")
+def download(attachment_id: int):
+    att = services.attachment_for(current_user, attachment_id)
+    path = services.attachment_path(att.sha256)
+    if not path.exists():
+        abort(404)
+    mimetype = att.content_type if att.content_type in SAFE_INLINE_TYPES else "application/octet-stream"
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- canned responses and teams (admin) -------------------------------------------------------------
+
+
+@bp.route("/ticket/risposte-predefinite", methods=["GET", "POST"])
+@bp.route("/ticket/risposte-predefinite/<int:canned_id>", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.admin")
+def canned(canned_id: int | None = None):
+    from tickets.models import CannedResponse
+
+    item = db.session.get(CannedResponse, canned_id) if canned_id else None
+    if canned_id and item is None:
+        abort(404)
+    form = CannedForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            services.save_canned(
+                title=form.title.data,
+                body=form.body.data,
+                active=form.active.data,
+                canned_id=canned_id,
+                actor=current_user,
+            )
+            flash(_("Risposta predefinita salvata."), "success")
+            return redirect(url_for("tickets.canned"))
+        except DomainError as exc:
+            _flash_error(exc)
+    return render_template("tickets/canned.html", form=form, item=item, items=services.list_canned(active_only=False))
+
+
+@bp.route("/ticket/risposte-predefinite/<int:canned_id>/elimina", methods=["POST"])
+@login_required
+@permission_required("tickets.admin")
+def canned_delete(canned_id: int):
+    services.delete_canned(canned_id=canned_id, actor=current_user)
+    flash(_("Risposta predefinita eliminata."), "success")
+    return redirect(url_for("tickets.canned"))
+
+
+@bp.route("/ticket/gruppi", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.admin")
+def teams():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            services.create_team(name=form.name.data, email=form.email.data, actor=current_user)
+            flash(_("Gruppo creato."), "success")
+            return redirect(url_for("tickets.teams"))
+        except DomainError as exc:
+            _flash_error(exc)
+    return render_template("tickets/teams.html", form=form, teams=services.list_teams(active_only=False))
+
+
+# --- referente portal -------------------------------------------------------------------------------
 
 
 @bp.route("/portale")
 @login_required
 @permission_required("tickets.portal")
 def portal_home():
-    tickets = db.session.scalars(
-        sa.select(Ticket).where(Ticket.organization_id == org_scope(current_user)).order_by(Ticket.id.desc()).limit(50)
-    ).all()
-    return render_template("tickets/portal_home.html", tickets=tickets)
+    args = request.args
+    status = args.get("stato") or None
+    q = (args.get("q") or "").strip()
+    try:
+        stmt = services.search_stmt(current_user, q=q, status="aperti" if status == "aperti" else status)
+        tickets, next_cursor = services.page_tickets(stmt, sort="aggiornati", limit=25, cursor=args.get("cursor"))
+    except Invalid as exc:
+        _flash_error(exc)
+        tickets, next_cursor = [], None
+    next_url = url_for("tickets.portal_home", **{**args.to_dict(), "cursor": next_cursor}) if next_cursor else None
+    return render_template(
+        "tickets/portal_home.html", tickets=tickets, names=_names(tickets), next_url=next_url, q=q, status=status
+    )
+
+
+@bp.route("/portale/nuova", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.portal")
+def portal_new():
+    form = PortalRequestForm()
+    form.service_id.choices = _service_choices()
+    if form.validate_on_submit():
+        files = _files()
+        try:
+            for name, data, ctype in files:
+                services.check_upload(name, data, ctype)
+            ticket = services.open_ticket(
+                subject=form.subject.data,
+                description=form.description.data,
+                organization_id=current_user.organization_id,
+                requester_contact_id=current_user.contact_id,
+                service_id=form.service_id.data,
+                priority=form.priority.data,
+                channel=Channel.PORTAL,
+                actor=current_user,
+            )
+            for name, data, ctype in files:
+                services.add_attachment(
+                    ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
+                )
+        except DomainError as exc:
+            _flash_error(exc)
+        else:
+            flash(
+                _("Richiesta %(number)s inviata. Ti abbiamo scritto una email di conferma.", number=ticket.number),
+                "success",
+            )
+            return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+    return render_template("tickets/portal_new.html", form=form)
+
+
+@bp.route("/portale/richieste/<int:ticket_id>")
+@login_required
+@permission_required("tickets.read")
+def portal_detail(ticket_id: int):
+    if can(current_user, "tickets.work"):
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+    ticket = services.ticket_for(current_user, ticket_id)
+    from crm.models import Service
+
+    return render_template(
+        "tickets/portal_detail.html",
+        ticket=ticket,
+        timeline=_timeline(ticket, staff=False),
+        service=db.session.get(Service, ticket.service_id) if ticket.service_id else None,
+        reply_form=PortalReplyForm(),
+        rating_form=RatingForm(rating=str(ticket.rating or 5), comment=ticket.rating_comment or ""),
+        action_form=StatusForm(),
+        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
+        follow_up_of=db.session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
+    )
+
+
+@bp.route("/portale/richieste/<int:ticket_id>/risposta", methods=["POST"])
+@login_required
+@permission_required("tickets.portal")
+def portal_reply(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = PortalReplyForm()
+    if not form.validate_on_submit():
+        flash(_("Scrivi un messaggio."), "error")
+        return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+    try:
+        message = services.reply(ticket_id=ticket.id, body=form.body.data, files=_files(), actor=current_user)
+    except DomainError as exc:
+        _flash_error(exc)
+        return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+    if message.ticket_id != ticket.id:
+        flash(_("La richiesta era chiusa: abbiamo aperto una nuova richiesta collegata."), "info")
+    else:
+        flash(_("Messaggio inviato."), "success")
+    return redirect(url_for("tickets.portal_detail", ticket_id=message.ticket_id))
+
+
+@bp.route("/portale/richieste/<int:ticket_id>/<any(conferma, riapri):action>", methods=["POST"])
+@login_required
+@permission_required("tickets.portal")
+def portal_action(ticket_id: int, action: str):
+    ticket = services.ticket_for(current_user, ticket_id)
+    if ticket.status != TicketStatus.RESOLVED:
+        flash(_("Questa azione vale solo per le richieste risolte."), "error")
+        return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+    target = TicketStatus.CLOSED if action == "conferma" else TicketStatus.OPEN
+    try:
+        services.change_status(ticket_id=ticket.id, status=target, actor=current_user)
+        flash(_("Grazie: richiesta chiusa.") if action == "conferma" else _("Richiesta riaperta."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+
+
+@bp.route("/portale/richieste/<int:ticket_id>/valuta", methods=["POST"])
+@login_required
+@permission_required("tickets.portal")
+def portal_rate(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.rate_ticket(
+            ticket_id=ticket.id, rating=form.rating.data, comment=form.comment.data, actor=current_user
+        )
+        flash(_("Grazie per la valutazione."), "success")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+
+
+# --- satisfaction survey by signed link (no login) ---------------------------------------------------
+
+
+@bp.route("/valutazione/<token>", methods=["GET", "POST"])
+def survey(token: str):
+    ticket = services.ticket_from_survey_token(token)
+    form = RatingForm()
+    done = False
+    if form.validate_on_submit():
+        try:
+            services.rate_ticket(ticket_id=ticket.id, rating=form.rating.data, comment=form.comment.data)
+            done = True
+        except DomainError as exc:
+            _flash_error(exc)
+    return render_template("tickets/survey.html", ticket=ticket, form=form, done=done or ticket.rating is not None)

@@ -5,6 +5,19 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db, login_manager
 
+ROLE_LABELS = {
+    "admin": _l("Amministratore"),
+    "operator": _l("Operatore"),
+    "finance": _l("Ragioneria"),
+    "referente": _l("Referente dell'ente"),
+}
+
+
+def role_label(role: object) -> str:
+    """The Italian (or English) name of a role, for pages."""
+    key = getattr(role, "value", role)
+    return str(ROLE_LABELS.get(str(key), key))
+
 
 def init_app(app: Flask) -> None:
     from app.auth.models import User
@@ -21,4 +34,5 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
+    app.jinja_env.filters["role_label"] = role_label
     app.register_blueprint(bp)

@@ -37,5 +37,17 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password iniziale"), validators=[Optional(), Length(min=10)])
 
 
+class UserEditForm(FlaskForm):
+    """What an admin may change on an account (the email is the login and stays)."""
+
+    name = StringField(_l("Nome e cognome"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Ruolo"), choices=UserForm.role.kwargs["choices"])
+    organization_id = StringField(_l("Ente (id, codice ISTAT o Belfiore)"), validators=[Optional()])
+    active = BooleanField(_l("Account attivo"))
+    password = PasswordField(
+        _l("Nuova password (lascia vuoto per non cambiarla)"), validators=[Optional(), Length(min=10)]
+    )
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST buttons."""

@@ -86,15 +86,46 @@ def set_password(*, user: User, password: str, actor: Any = None) -> None:
 
 def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
     allowed = {"name", "role", "organization_id", "active", "locale", "phone"}
+    was_active_admin = user.role == Role.ADMIN and user.active
     with transaction(actor=actor):
         for key, value in changes.items():
             if key not in allowed:
                 raise Invalid("campo non modificabile", {key: ["non modificabile"]})
             if key == "role":
-                value = Role(value)
+                try:
+                    value = Role(value)
+                except ValueError as exc:
+                    raise Invalid("ruolo non valido", {"role": [f"ruolo sconosciuto: {value}"]}) from exc
             setattr(user, key, value)
         if user.role == Role.REFERENTE and not user.organization_id:
             raise Invalid("un referente deve appartenere a un ente", {"organization_id": ["obbligatorio"]})
+        if user.role != Role.REFERENTE:
+            user.organization_id = None
+        still_admin = user.role == Role.ADMIN and user.active
+        if was_active_admin and not still_admin and not _another_active_admin_exists(user):
+            raise Conflict(
+                "serve almeno un amministratore attivo",
+                {"role": ["è l'ultimo amministratore attivo: non può perdere il ruolo né essere disattivato"]},
+            )
+    return user
+
+
+def _another_active_admin_exists(user: User) -> bool:
+    """Whether an active admin other than ``user`` exists (nobody may lock the center out)."""
+    db.session.flush()
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+        )
+    )
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("utente non trovato")
     return user
 
 

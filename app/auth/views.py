@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
-from app.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm, UserForm
+from app.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm, UserEditForm, UserForm
 from app.auth.models import ApiToken, Role
 from app.auth.permissions import permission_required
 from app.errors import DomainError, TooManyRequests
@@ -66,10 +66,13 @@ def logout():
 def profile():
     token_form = TokenForm(prefix="tok")
     password_form = PasswordForm(prefix="pwd")
-    new_token = None
+    # Shown once, on the page the POST redirects to (so a reload never creates a second token).
+    new_token = session.pop("new_token", None) if request.method == "GET" else None
     if request.method == "POST" and request.form.get("action") == "token" and token_form.validate_on_submit():
-        _, new_token = services.issue_token(user=current_user, name=token_form.name.data or "", actor=current_user)
+        _token, raw = services.issue_token(user=current_user, name=token_form.name.data or "", actor=current_user)
+        session["new_token"] = raw
         flash(_("Token creato: copialo ora, non verrà più mostrato."), "success")
+        return redirect(url_for("auth.profile"))
     elif request.method == "POST" and request.form.get("action") == "password" and password_form.validate_on_submit():
         if (
             services.authenticate(
@@ -133,3 +136,64 @@ def users():
         return redirect(url_for("auth.users"))
     users = services.list_users(role=request.args.get("role") or None, q=request.args.get("q") or None)
     return render_template("auth/users.html", form=form, users=users, roles=Role)
+
+
+def _form_errors(form, exc: DomainError, default: str) -> None:
+    """Put a service's field errors under the form's fields (unknown fields go under ``default``)."""
+    for field, messages in (exc.fields or {default: [exc.message]}).items():
+        target = getattr(form, field, None) or getattr(form, default)
+        target.errors = list(target.errors) + list(messages if isinstance(messages, list) else [messages])
+
+
+@bp.route("/admin/utenti/<int:user_id>", methods=["GET", "POST"])
+@login_required
+@permission_required("admin.users")
+def edit_user(user_id: int):
+    user = services.get_user(user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.organization_id.data = str(user.organization_id or "")
+    status = 200
+    if form.validate_on_submit():
+        from app.cli import resolve_organization_id
+
+        try:
+            org_id = resolve_organization_id(form.organization_id.data) if form.organization_id.data else None
+            services.update_user(
+                user=user,
+                name=form.name.data or "",
+                role=form.role.data,
+                organization_id=org_id,
+                active=bool(form.active.data),
+                actor=current_user,
+            )
+            if form.password.data:
+                services.set_password(user=user, password=form.password.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc, "role")
+            flash(_("Utente non salvato: correggi i campi segnalati."), "danger")
+            status = 422
+        else:
+            flash(_("Utente aggiornato."), "success")
+            return redirect(url_for("auth.edit_user", user_id=user.id))
+    elif request.method == "POST":
+        status = 422
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("auth/user_edit.html", form=form, user=user, tokens=tokens, revoke_form=EmptyForm()), status
+
+
+@bp.route("/admin/utenti/<int:user_id>/token/<int:token_id>/revoca", methods=["POST"])
+@login_required
+@permission_required("admin.users")
+def admin_revoke_token(user_id: int, token_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        abort(404)
+    services.revoke_token(token_id=token_id, actor=current_user)
+    flash(_("Token revocato."), "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))

@@ -13,7 +13,17 @@ import app.db
 from sqlalchemy.dialects import postgresql
 
 # Dialect-specific DDL registered by the models (app.db.register_ddl), frozen here.
-EXTRA_DDL = {"postgresql": [], "sqlite": []}
+EXTRA_DDL = {
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION tickets_search_document(tid integer, subj text, descr text)\nRETURNS tsvector LANGUAGE sql STABLE AS $$\n  SELECT setweight(to_tsvector('italian', coalesce(subj, '')), 'A')\n      || setweight(to_tsvector('italian', coalesce(descr, '')), 'B')\n      || setweight(to_tsvector('italian', coalesce((\n           SELECT string_agg(m.body, ' ') FROM ticket_messages m\n           WHERE m.ticket_id = tid AND NOT m.internal), '')), 'C')\n$$",
+        "CREATE OR REPLACE FUNCTION tickets_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    NEW.search_vector := setweight(to_tsvector('italian', coalesce(NEW.subject, '')), 'A')\n                      || setweight(to_tsvector('italian', coalesce(NEW.description, '')), 'B');\n  ELSE\n    NEW.search_vector := tickets_search_document(NEW.id, NEW.subject, NEW.description);\n  END IF;\n  RETURN NEW;\nEND $$",
+        "CREATE TRIGGER tickets_search_update BEFORE INSERT OR UPDATE OF subject, description ON tickets\nFOR EACH ROW EXECUTE FUNCTION tickets_search_trigger()",
+        "CREATE OR REPLACE FUNCTION ticket_messages_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'INSERT' THEN\n    IF NOT NEW.internal THEN\n      UPDATE tickets SET search_vector = coalesce(search_vector, ''::tsvector)\n        || setweight(to_tsvector('italian', coalesce(NEW.body, '')), 'C') WHERE id = NEW.ticket_id;\n    END IF;\n    RETURN NEW;\n  END IF;\n  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = OLD.ticket_id;\n  END IF;\n  IF TG_OP = 'UPDATE' AND NEW.ticket_id <> OLD.ticket_id THEN\n    UPDATE tickets SET search_vector = tickets_search_document(id, subject, description) WHERE id = NEW.ticket_id;\n  END IF;\n  RETURN NULL;\nEND $$",
+        "CREATE TRIGGER ticket_messages_search_insert AFTER INSERT ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+        "CREATE TRIGGER ticket_messages_search_change\nAFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
+    ],
+    "sqlite": [],
+}
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -44,6 +54,24 @@ def upgrade():
         batch_op.create_index("ix_audit_entries_object", ["object_type", "object_id", "id"], unique=False)
         batch_op.create_index("ix_audit_entries_org", ["organization_id", "id"], unique=False)
 
+    op.create_table(
+        "billing_counters",
+        sa.Column("series", sa.Enum("FT", "RP", "NC", name="series", native_enum=False, length=4), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
+    )
+    op.create_table(
+        "canned_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_responses")),
+        sa.UniqueConstraint("title", name=op.f("uq_canned_responses_title")),
+    )
     op.create_table(
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -109,9 +137,12 @@ def upgrade():
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_fiscal_code"), ["fiscal_code"], unique=False)
+        batch_op.create_index("ix_organizations_kind", ["kind"], unique=False)
+        batch_op.create_index("ix_organizations_name_id", ["name", "id"], unique=False)
         batch_op.create_index("ix_organizations_name_lower", [sa.literal_column("lower(name)")], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_pec"), ["pec"], unique=False)
         batch_op.create_index("ix_organizations_province_kind", ["province", "kind"], unique=False)
+        batch_op.create_index("ix_organizations_vat_number", ["vat_number"], unique=False)
 
     op.create_table(
         "outbound_emails",
@@ -192,17 +223,43 @@ def upgrade():
         )
 
     op.create_table(
+        "phone_sms_opt_outs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("keyword", sa.String(length=20), nullable=False),
+        sa.Column("opted_out_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms_opt_outs")),
+        sa.UniqueConstraint("number", name=op.f("uq_phone_sms_opt_outs_number")),
+    )
+    op.create_table(
         "services",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("default_sla_policy", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
         sa.UniqueConstraint("code", name=op.f("uq_services_code")),
     )
+    op.create_table(
+        "sla_calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("timezone", sa.String(length=50), nullable=False),
+        sa.Column("holiday_subdiv", sa.String(length=20), nullable=True),
+        sa.Column("national_holidays", sa.Boolean(), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendars")),
+        sa.UniqueConstraint("name", name=op.f("uq_sla_calendars_name")),
+    )
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendars_is_default"), ["is_default"], unique=False)
+
     op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -255,6 +312,9 @@ def upgrade():
         sa.Column("sla_tier", sa.String(length=20), nullable=False),
         sa.Column("cig", sa.String(length=10), nullable=True),
         sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("document_filename", sa.String(length=255), nullable=True),
+        sa.Column("document_sha256", sa.String(length=64), nullable=True),
+        sa.Column("document_content_type", sa.String(length=100), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -270,6 +330,54 @@ def upgrade():
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index("ix_agreements_end_date", ["end_date"], unique=False)
         batch_op.create_index("ix_agreements_org_status", ["organization_id", "status"], unique=False)
+        batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
+
+    op.create_table(
+        "cc_mailboxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.Enum("EMAIL", "PEC", name="mailboxkind", native_enum=False, length=10), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("imap_host", sa.String(length=200), nullable=False),
+        sa.Column("imap_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "imap_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("imap_user", sa.String(length=254), nullable=False),
+        sa.Column("imap_folder", sa.String(length=200), nullable=False),
+        sa.Column("processed_folder", sa.String(length=200), nullable=True),
+        sa.Column("smtp_host", sa.String(length=200), nullable=True),
+        sa.Column("smtp_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "smtp_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("smtp_user", sa.String(length=254), nullable=True),
+        sa.Column("password_env", sa.String(length=100), nullable=False),
+        sa.Column("default_service_id", sa.Integer(), nullable=True),
+        sa.Column("default_team_id", sa.Integer(), nullable=True),
+        sa.Column("last_polled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["default_service_id"],
+            ["services.id"],
+            name=op.f("fk_cc_mailboxes_default_service_id_services"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["default_team_id"], ["teams.id"], name=op.f("fk_cc_mailboxes_default_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_mailboxes")),
+        sa.UniqueConstraint("name", name=op.f("uq_cc_mailboxes_name")),
+    )
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cc_mailboxes_active"), ["active"], unique=False)
 
     op.create_table(
         "contacts",
@@ -298,6 +406,7 @@ def upgrade():
         sa.Column("consent_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_failing", sa.Boolean(), nullable=False),
         sa.Column("sms_notifications", sa.Boolean(), nullable=False),
+        sa.Column("portal_access", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -312,8 +421,93 @@ def upgrade():
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_email_lower", [sa.literal_column("lower(email)")], unique=False)
+        batch_op.create_index("ix_contacts_name_id", ["name", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
+        batch_op.create_index("ix_contacts_role", ["role"], unique=False)
+
+    op.create_table(
+        "phone_menu_options",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("digit", sa.String(length=1), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_menu_options_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_phone_menu_options_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_menu_options")),
+        sa.UniqueConstraint("digit", name=op.f("uq_phone_menu_options_digit")),
+    )
+    op.create_table(
+        "sla_calendar_closures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("yearly", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_closures_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_closures")),
+        sa.UniqueConstraint("calendar_id", "day", "yearly", name="uq_sla_closure_day"),
+    )
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_calendar_closures_calendar_id"), ["calendar_id"], unique=False)
+
+    op.create_table(
+        "sla_calendar_hours",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("start", sa.Time(), nullable=False),
+        sa.Column("end", sa.Time(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_calendar_hours_calendar_id_sla_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_calendar_hours")),
+    )
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_calendar_hours_cal", ["calendar_id", "weekday"], unique=False)
+
+    op.create_table(
+        "sla_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "priority",
+            sa.Enum("LOW", "NORMAL", "HIGH", "URGENT", name="priority", native_enum=False, length=10),
+            nullable=True,
+        ),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_email", sa.String(length=254), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_sla_policies_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_policies")),
+    )
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sla_policies_calendar_id"), ["calendar_id"], unique=False)
+        batch_op.create_index("ix_sla_policies_match", ["active", "priority", "tier"], unique=False)
 
     op.create_table(
         "union_members",
@@ -334,6 +528,22 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_union_members_member_id"), ["member_id"], unique=False)
 
     op.create_table(
+        "agreement_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_alerts_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_alerts")),
+        sa.UniqueConstraint("agreement_id", "days_before", "end_date", name="uq_agreement_alerts"),
+    )
+    op.create_table(
         "agreement_services",
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
@@ -350,6 +560,91 @@ def upgrade():
     )
     with op.batch_alter_table("agreement_services", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreement_services_service_id"), ["service_id"], unique=False)
+
+    op.create_table(
+        "cc_raw_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "source", sa.Enum("IMAP", "PIPE", "WEB", name="rawsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=300), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("imap_uid", sa.String(length=40), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("PENDING", "PROCESSED", "FAILED", name="rawstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("processed_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("client_ip", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_raw_messages_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_raw_messages")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_cc_raw_messages_dedupe_key")),
+    )
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_raw_messages_client_ip", ["client_ip", "received_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_message_id"), ["message_id"], unique=False)
+        batch_op.create_index("ix_cc_raw_messages_status_id", ["status", "id"], unique=False)
+
+    op.create_table(
+        "cc_routing_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("SENDER", "DOMAIN", "KEYWORD", "MAILBOX", name="rulekind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("pattern", sa.String(length=254), nullable=False),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "action",
+            sa.Enum("ROUTE", "QUARANTINE", "SPAM", name="ruleaction", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_routing_rules_mailbox_id_cc_mailboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_cc_routing_rules_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_cc_routing_rules_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_cc_routing_rules_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_routing_rules")),
+    )
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_routing_rules_active_position", ["active", "position"], unique=False)
 
     op.create_table(
         "users",
@@ -407,6 +702,88 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "billing_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("QUEUED", "RUNNING", "DONE", "FAILED", name="runstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("skipped_count", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_billing_runs_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_runs")),
+    )
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "interactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("MEETING", "CALL", "EMAIL", "NOTE", name="interactionkind", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_interactions_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_interactions_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_interactions_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
+    )
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_interactions_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_interactions_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_interactions_org_at", ["organization_id", "occurred_at", "id"], unique=False)
+
+    op.create_table(
+        "payment_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("applied", sa.Integer(), nullable=False),
+        sa.Column("unmatched", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column(
+            "report", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payment_imports_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_imports")),
+    )
+    op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
@@ -447,6 +824,10 @@ def upgrade():
         ),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("follow_up_of_id", sa.Integer(), nullable=True),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("rating_comment", sa.Text(), nullable=True),
+        sa.Column("rated_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("search_vector", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -482,13 +863,209 @@ def upgrade():
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index("ix_tickets_assignee_status", ["assignee_id", "status"], unique=False)
+        batch_op.create_index("ix_tickets_channel", ["channel"], unique=False)
         batch_op.create_index("ix_tickets_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_tickets_follow_up_of", ["follow_up_of_id"], unique=False)
+        batch_op.create_index("ix_tickets_merged_into", ["merged_into_id"], unique=False)
         batch_op.create_index("ix_tickets_org_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index("ix_tickets_priority", ["priority"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_requester_contact_id"), ["requester_contact_id"], unique=False)
         batch_op.create_index("ix_tickets_resolution_due", ["resolution_due"], unique=False)
+        batch_op.create_index("ix_tickets_resolved_at", ["status", "resolved_at"], unique=False)
+        batch_op.create_index("ix_tickets_search", ["search_vector"], unique=False, postgresql_using="gin")
         batch_op.create_index("ix_tickets_service", ["service_id"], unique=False)
+        batch_op.create_index("ix_tickets_sla_state", ["sla_state"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "cc_pec_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("ref_message_id", sa.String(length=300), nullable=True),
+        sa.Column("outbound_email_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("recipient", sa.String(length=254), nullable=True),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "daticert", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbound_email_id"],
+            ["outbound_emails.id"],
+            name=op.f("fk_cc_pec_receipts_outbound_email_id_outbound_emails"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_cc_pec_receipts_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_cc_pec_receipts_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_pec_receipts")),
+    )
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_pec_receipts_outbound", ["outbound_email_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"), ["ref_message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("billing_key", sa.String(length=60), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("FATTURA", "RICHIESTA_PAGAMENTO", name="documentkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "doc_type",
+            sa.Enum("INVOICE", "CREDIT_NOTE", name="documenttype", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("series", sa.Enum("FT", "RP", "NC", name="series", native_enum=False, length=4), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("number_year", sa.Integer(), nullable=True),
+        sa.Column("sequence", sa.Integer(), nullable=True),
+        sa.Column("number", sa.String(length=20), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "DRAFT",
+                "ISSUED",
+                "PARTIALLY_PAID",
+                "PAID",
+                "OVERDUE",
+                "CANCELLED",
+                name="invoicestatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("credit_of_id", sa.Integer(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.Column("issue_date", sa.Date(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("issued_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("split_payment", sa.Boolean(), nullable=False),
+        sa.Column("net_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("vat_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("credited_total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("stamp_duty", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("iuv", sa.String(length=17), nullable=True),
+        sa.Column("notice_code", sa.String(length=18), nullable=True),
+        sa.Column(
+            "recipient", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("cig", sa.String(length=10), nullable=True),
+        sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("agreement_code", sa.String(length=40), nullable=True),
+        sa.Column("reminder_level", sa.Integer(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"], ["agreements.id"], name=op.f("fk_invoices_agreement_id_agreements"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_invoices_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["credit_of_id"], ["invoices.id"], name=op.f("fk_invoices_credit_of_id_invoices"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_invoices_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["billing_runs.id"], name=op.f("fk_invoices_run_id_billing_runs"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+        sa.UniqueConstraint("billing_key", name=op.f("uq_invoices_billing_key")),
+        sa.UniqueConstraint("iuv", name=op.f("uq_invoices_iuv")),
+        sa.UniqueConstraint("notice_code", name=op.f("uq_invoices_notice_code")),
+        sa.UniqueConstraint("number", name=op.f("uq_invoices_number")),
+        sa.UniqueConstraint("series", "number_year", "sequence", name="uq_invoices_series_year_sequence"),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index("ix_invoices_agreement", ["agreement_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_credit_of_id"), ["credit_of_id"], unique=False)
+        batch_op.create_index("ix_invoices_due_date", ["due_date"], unique=False)
+        batch_op.create_index("ix_invoices_org_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index("ix_invoices_run", ["run_id"], unique=False)
+        batch_op.create_index("ix_invoices_status_id", ["status", "id"], unique=False)
+        batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
+
+    op.create_table(
+        "sla_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("FIRST_RESPONSE", "RESOLUTION", name="alertkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "level", sa.Enum("AT_RISK", "BREACHED", name="alertlevel", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("due_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_sla_alerts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_alerts")),
+        sa.UniqueConstraint("ticket_id", "kind", "level", "due_at", name="uq_sla_alert_once"),
+    )
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_sla_alerts_created", ["created_at"], unique=False)
+
+    op.create_table(
+        "ticket_ccs",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_ticket_ccs_contact_id_contacts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_ccs_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "contact_id", name=op.f("pk_ticket_ccs")),
+    )
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_ccs_contact", ["contact_id"], unique=False)
+
+    op.create_table(
+        "ticket_links",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("other_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["other_id"], ["tickets.id"], name=op.f("fk_ticket_links_other_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_links_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "other_id", name=op.f("pk_ticket_links")),
+    )
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_links_other", ["other_id"], unique=False)
 
     op.create_table(
         "ticket_messages",
@@ -527,6 +1104,42 @@ def upgrade():
         batch_op.create_index("ix_ticket_messages_ticket_id", ["ticket_id", "id"], unique=False)
 
     op.create_table(
+        "ticket_sla",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=True),
+        sa.Column("policy_name", sa.String(length=100), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=True),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=False),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=False),
+        sa.Column("first_response_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_risk_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_state", sa.String(length=10), nullable=False),
+        sa.Column("resolution_state", sa.String(length=10), nullable=False),
+        sa.Column("paused_since", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_business_minutes", sa.Integer(), nullable=False),
+        sa.Column("next_check_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("alerted_state", sa.String(length=10), nullable=True),
+        sa.Column("computed_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["sla_calendars.id"],
+            name=op.f("fk_ticket_sla_calendar_id_sla_calendars"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["sla_policies.id"], name=op.f("fk_ticket_sla_policy_id_sla_policies"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_sla_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_ticket_sla")),
+    )
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_sla_next_check", ["next_check_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_sla_policy_id"), ["policy_id"], unique=False)
+
+    op.create_table(
         "ticket_status_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -552,6 +1165,18 @@ def upgrade():
     )
     with op.batch_alter_table("ticket_status_changes", schema=None) as batch_op:
         batch_op.create_index("ix_ticket_status_changes_ticket", ["ticket_id", "at"], unique=False)
+
+    op.create_table(
+        "ticket_tags",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sa.String(length=50), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_tags_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "tag", name=op.f("pk_ticket_tags")),
+    )
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_ticket_tags_tag", ["tag", "ticket_id"], unique=False)
 
     op.create_table(
         "time_entries",
@@ -581,6 +1206,31 @@ def upgrade():
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.create_index("ix_time_entries_org_date", ["organization_id", "work_date"], unique=False)
         batch_op.create_index("ix_time_entries_ticket", ["ticket_id"], unique=False)
+
+    op.create_table(
+        "billing_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("to_addr", sa.String(length=254), nullable=False),
+        sa.Column("via_pec", sa.Boolean(), nullable=False),
+        sa.Column("email_id", sa.Integer(), nullable=True),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_billing_reminders_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_billing_reminders_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_reminders")),
+        sa.UniqueConstraint("invoice_id", "level", name="uq_billing_reminders_invoice_level"),
+    )
+    with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_reminders_org", ["organization_id", "sent_at"], unique=False)
 
     op.create_table(
         "inbound_items",
@@ -624,6 +1274,16 @@ def upgrade():
         ),
         sa.Column("handled_by_id", sa.Integer(), nullable=True),
         sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("claimed_by_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["claimed_by_id"], ["users.id"], name=op.f("fk_inbound_items_claimed_by_id_users"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_inbound_items_contact_id_contacts"), ondelete="SET NULL"
         ),
@@ -631,10 +1291,28 @@ def upgrade():
             ["handled_by_id"], ["users.id"], name=op.f("fk_inbound_items_handled_by_id_users"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_inbound_items_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
             name=op.f("fk_inbound_items_organization_id_organizations"),
             ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_inbound_items_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_inbound_items_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_inbound_items_team_id_teams"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_inbound_items_ticket_id_tickets"), ondelete="SET NULL"
@@ -649,10 +1327,81 @@ def upgrade():
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_inbound_items_dedupe_key")),
     )
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
+        batch_op.create_index("ix_inbound_items_channel_status_id", ["channel", "status", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_claimed_by_id"), ["claimed_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_raw_id"), ["raw_id"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_email", ["sender_email"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_phone", ["sender_phone"], unique=False)
         batch_op.create_index("ix_inbound_items_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_items_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "invoice_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.String(length=1000), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("unit_price", sa.Numeric(precision=14, scale=4), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("vat_nature", sa.String(length=5), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_lines_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_lines")),
+    )
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_invoice_lines_invoice", ["invoice_id", "position"], unique=False)
+
+    op.create_table(
+        "payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column(
+            "method",
+            sa.Enum("PAGOPA", "BONIFICO", "GIROFONDI", "ALTRO", name="paymentmethod", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("external_ref", sa.String(length=120), nullable=True),
+        sa.Column("import_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payments_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["payment_imports.id"],
+            name=op.f("fk_payments_import_id_payment_imports"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payments_invoice_id_invoices"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_payments_organization_id_organizations"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("external_ref", name=op.f("uq_payments_external_ref")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_import_id"), ["import_id"], unique=False)
+        batch_op.create_index("ix_payments_invoice", ["invoice_id", "id"], unique=False)
+        batch_op.create_index("ix_payments_org_paid_on", ["organization_id", "paid_on"], unique=False)
+        batch_op.create_index("ix_payments_paid_on", ["paid_on", "id"], unique=False)
 
     op.create_table(
         "ticket_attachments",
@@ -687,6 +1436,263 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_ticket_attachments_message_id"), ["message_id"], unique=False)
         batch_op.create_index("ix_ticket_attachments_ticket", ["ticket_id", "id"], unique=False)
 
+    op.create_table(
+        "phone_calls",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "source", sa.Enum("TWILIO", "MANUAL", name="callsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("caller_number", sa.String(length=20), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "QUEUED",
+                "RINGING",
+                "IN_PROGRESS",
+                "COMPLETED",
+                "BUSY",
+                "NO_ANSWER",
+                "FAILED",
+                "CANCELED",
+                name="callstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "PENDING", "ANSWERED", "MISSED", "VOICEMAIL", "FAILED", name="calloutcome", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("menu_choice", sa.String(length=4), nullable=True),
+        sa.Column("menu_option_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("after_hours", sa.Boolean(), nullable=False),
+        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("duration_seconds", sa.Integer(), nullable=True),
+        sa.Column("wait_seconds", sa.Integer(), nullable=True),
+        sa.Column("talk_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_sid", sa.String(length=64), nullable=True),
+        sa.Column("recording_url", sa.String(length=500), nullable=True),
+        sa.Column("recording_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_stored_sha256", sa.String(length=64), nullable=True),
+        sa.Column("transcription_sid", sa.String(length=64), nullable=True),
+        sa.Column("transcription_status", sa.String(length=20), nullable=True),
+        sa.Column("transcript", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=True),
+        sa.Column("callback_needed", sa.Boolean(), nullable=False),
+        sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_calls_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["handled_by_id"], ["users.id"], name=op.f("fk_phone_calls_handled_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_calls_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["menu_option_id"],
+            ["phone_menu_options.id"],
+            name=op.f("fk_phone_calls_menu_option_id_phone_menu_options"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["users.id"], name=op.f("fk_phone_calls_operator_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_calls_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_phone_calls_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_calls_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_calls")),
+        sa.UniqueConstraint("call_sid", name=op.f("uq_phone_calls_call_sid")),
+        sa.UniqueConstraint("recording_sid", name=op.f("uq_phone_calls_recording_sid")),
+    )
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_calls_callback", ["callback_needed", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_caller", ["caller_number"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_operator_id"), ["operator_id"], unique=False)
+        batch_op.create_index("ix_phone_calls_org_started", ["organization_id", "started_at"], unique=False)
+        batch_op.create_index("ix_phone_calls_outcome", ["outcome"], unique=False)
+        batch_op.create_index("ix_phone_calls_started_id", ["started_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_calls_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_calls_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "phone_sms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_sid", sa.String(length=64), nullable=True),
+        sa.Column(
+            "direction", sa.Enum("INBOUND", "OUTBOUND", name="direction", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("from_number", sa.String(length=40), nullable=False),
+        sa.Column("to_number", sa.String(length=40), nullable=False),
+        sa.Column("counterpart_number", sa.String(length=20), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "RECEIVED",
+                "PROCESSED",
+                "QUEUED",
+                "SENT",
+                "DELIVERED",
+                "UNDELIVERED",
+                "FAILED",
+                "BLOCKED",
+                name="smsstatus",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
+        sa.Column("match_confidence", sa.String(length=10), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_message_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_item_id", sa.Integer(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error_code", sa.String(length=20), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column(
+            "meta", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_phone_sms_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"], ["contacts.id"], name=op.f("fk_phone_sms_contact_id_contacts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_item_id"],
+            ["inbound_items.id"],
+            name=op.f("fk_phone_sms_inbound_item_id_inbound_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_phone_sms_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_phone_sms_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_message_id"],
+            ["ticket_messages.id"],
+            name=op.f("fk_phone_sms_ticket_message_id_ticket_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_sms")),
+        sa.UniqueConstraint("message_sid", name=op.f("uq_phone_sms_message_sid")),
+    )
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_phone_sms_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_phone_sms_created_id", ["created_at", "id"], unique=False)
+        batch_op.create_index("ix_phone_sms_number", ["counterpart_number"], unique=False)
+        batch_op.create_index("ix_phone_sms_org_created", ["organization_id", "created_at"], unique=False)
+        batch_op.create_index("ix_phone_sms_status", ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_sms_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "unmatched_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column(
+            "method",
+            sa.Enum("PAGOPA", "BONIFICO", "GIROFONDI", "ALTRO", name="paymentmethod", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("payer", sa.String(length=200), nullable=False),
+        sa.Column("external_ref", sa.String(length=120), nullable=True),
+        sa.Column("resolved", sa.Boolean(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["payment_imports.id"],
+            name=op.f("fk_unmatched_payments_import_id_payment_imports"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_unmatched_payments_payment_id_payments"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unmatched_payments")),
+        sa.UniqueConstraint("external_ref", name=op.f("uq_unmatched_payments_external_ref")),
+    )
+    with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_unmatched_payments_import_id"), ["import_id"], unique=False)
+        batch_op.create_index("ix_unmatched_payments_resolved", ["resolved", "id"], unique=False)
+
+    op.create_table(
+        "phone_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.Column("sms_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["call_id"], ["phone_calls.id"], name=op.f("fk_phone_events_call_id_phone_calls"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["sms_id"], ["phone_sms.id"], name=op.f("fk_phone_events_sms_id_phone_sms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_events")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_phone_events_dedupe_key")),
+    )
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.create_index("ix_phone_events_call", ["call_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_phone_events_sms_id"), ["sms_id"], unique=False)
+
     # ### end Alembic commands ###
     for statement in EXTRA_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)
@@ -694,43 +1700,150 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("phone_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_events_sms_id"))
+        batch_op.drop_index("ix_phone_events_call")
+
+    op.drop_table("phone_events")
+    with op.batch_alter_table("unmatched_payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_unmatched_payments_resolved")
+        batch_op.drop_index(batch_op.f("ix_unmatched_payments_import_id"))
+
+    op.drop_table("unmatched_payments")
+    with op.batch_alter_table("phone_sms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_sms_ticket_id"))
+        batch_op.drop_index("ix_phone_sms_status")
+        batch_op.drop_index("ix_phone_sms_org_created")
+        batch_op.drop_index("ix_phone_sms_number")
+        batch_op.drop_index("ix_phone_sms_created_id")
+        batch_op.drop_index(batch_op.f("ix_phone_sms_contact_id"))
+
+    op.drop_table("phone_sms")
+    with op.batch_alter_table("phone_calls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_calls_ticket_id"))
+        batch_op.drop_index("ix_phone_calls_status")
+        batch_op.drop_index("ix_phone_calls_started_id")
+        batch_op.drop_index("ix_phone_calls_outcome")
+        batch_op.drop_index("ix_phone_calls_org_started")
+        batch_op.drop_index(batch_op.f("ix_phone_calls_operator_id"))
+        batch_op.drop_index(batch_op.f("ix_phone_calls_contact_id"))
+        batch_op.drop_index("ix_phone_calls_caller")
+        batch_op.drop_index("ix_phone_calls_callback")
+
+    op.drop_table("phone_calls")
     with op.batch_alter_table("ticket_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_attachments_ticket")
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_message_id"))
 
     op.drop_table("ticket_attachments")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_paid_on")
+        batch_op.drop_index("ix_payments_org_paid_on")
+        batch_op.drop_index("ix_payments_invoice")
+        batch_op.drop_index(batch_op.f("ix_payments_import_id"))
+
+    op.drop_table("payments")
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoice_lines_invoice")
+
+    op.drop_table("invoice_lines")
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_items_ticket_id"))
         batch_op.drop_index("ix_inbound_items_status_id")
         batch_op.drop_index("ix_inbound_items_sender_phone")
         batch_op.drop_index("ix_inbound_items_sender_email")
+        batch_op.drop_index(batch_op.f("ix_inbound_items_raw_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_message_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_mailbox_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_claimed_by_id"))
+        batch_op.drop_index("ix_inbound_items_channel_status_id")
 
     op.drop_table("inbound_items")
+    with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_reminders_org")
+
+    op.drop_table("billing_reminders")
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_time_entries_ticket")
         batch_op.drop_index("ix_time_entries_org_date")
 
     op.drop_table("time_entries")
+    with op.batch_alter_table("ticket_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_tags_tag")
+
+    op.drop_table("ticket_tags")
     with op.batch_alter_table("ticket_status_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_status_changes_ticket")
 
     op.drop_table("ticket_status_changes")
+    with op.batch_alter_table("ticket_sla", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ticket_sla_policy_id"))
+        batch_op.drop_index("ix_ticket_sla_next_check")
+
+    op.drop_table("ticket_sla")
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_messages_ticket_id")
         batch_op.drop_index(batch_op.f("ix_ticket_messages_external_ref"))
 
     op.drop_table("ticket_messages")
+    with op.batch_alter_table("ticket_links", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_links_other")
+
+    op.drop_table("ticket_links")
+    with op.batch_alter_table("ticket_ccs", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_ccs_contact")
+
+    op.drop_table("ticket_ccs")
+    with op.batch_alter_table("sla_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_alerts_created")
+
+    op.drop_table("sla_alerts")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_year_id")
+        batch_op.drop_index("ix_invoices_status_id")
+        batch_op.drop_index("ix_invoices_run")
+        batch_op.drop_index("ix_invoices_org_id")
+        batch_op.drop_index("ix_invoices_due_date")
+        batch_op.drop_index(batch_op.f("ix_invoices_credit_of_id"))
+        batch_op.drop_index("ix_invoices_agreement")
+
+    op.drop_table("invoices")
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
+        batch_op.drop_index("ix_cc_pec_receipts_outbound")
+
+    op.drop_table("cc_pec_receipts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
+        batch_op.drop_index("ix_tickets_sla_state")
         batch_op.drop_index("ix_tickets_service")
+        batch_op.drop_index("ix_tickets_search", postgresql_using="gin")
+        batch_op.drop_index("ix_tickets_resolved_at")
         batch_op.drop_index("ix_tickets_resolution_due")
         batch_op.drop_index(batch_op.f("ix_tickets_requester_contact_id"))
+        batch_op.drop_index("ix_tickets_priority")
         batch_op.drop_index("ix_tickets_org_id")
+        batch_op.drop_index("ix_tickets_merged_into")
+        batch_op.drop_index("ix_tickets_follow_up_of")
         batch_op.drop_index("ix_tickets_created_at")
+        batch_op.drop_index("ix_tickets_channel")
         batch_op.drop_index("ix_tickets_assignee_status")
 
     op.drop_table("tickets")
+    op.drop_table("payment_imports")
+    with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_org_at")
+        batch_op.drop_index(batch_op.f("ix_interactions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
+
+    op.drop_table("interactions")
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_runs_year")
+
+    op.drop_table("billing_runs")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -741,28 +1854,66 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_contact_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_routing_rules_active_position")
+
+    op.drop_table("cc_routing_rules")
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_raw_messages_status_id")
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_message_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_mailbox_id"))
+        batch_op.drop_index("ix_cc_raw_messages_client_ip")
+
+    op.drop_table("cc_raw_messages")
     with op.batch_alter_table("agreement_services", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
     op.drop_table("agreement_services")
+    op.drop_table("agreement_alerts")
     with op.batch_alter_table("union_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_union_members_member_id"))
 
     op.drop_table("union_members")
+    with op.batch_alter_table("sla_policies", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_policies_match")
+        batch_op.drop_index(batch_op.f("ix_sla_policies_calendar_id"))
+
+    op.drop_table("sla_policies")
+    with op.batch_alter_table("sla_calendar_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_sla_calendar_hours_cal")
+
+    op.drop_table("sla_calendar_hours")
+    with op.batch_alter_table("sla_calendar_closures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendar_closures_calendar_id"))
+
+    op.drop_table("sla_calendar_closures")
+    op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index(batch_op.f("ix_contacts_organization_id"))
+        batch_op.drop_index("ix_contacts_name_id")
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_mailboxes_active"))
+
+    op.drop_table("cc_mailboxes")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")
         batch_op.drop_index("ix_agreements_end_date")
 
     op.drop_table("agreements")
     op.drop_table("ticket_counters")
     op.drop_table("teams")
+    with op.batch_alter_table("sla_calendars", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sla_calendars_is_default"))
+
+    op.drop_table("sla_calendars")
     op.drop_table("services")
+    op.drop_table("phone_sms_opt_outs")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_outbox_jobs_dedupe_key",
@@ -778,9 +1929,12 @@ def downgrade():
 
     op.drop_table("outbound_emails")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_index("ix_organizations_vat_number")
         batch_op.drop_index("ix_organizations_province_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_pec"))
         batch_op.drop_index("ix_organizations_name_lower")
+        batch_op.drop_index("ix_organizations_name_id")
+        batch_op.drop_index("ix_organizations_kind")
         batch_op.drop_index(batch_op.f("ix_organizations_fiscal_code"))
 
     op.drop_table("organizations")
@@ -789,6 +1943,8 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("canned_responses")
+    op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")
         batch_op.drop_index("ix_audit_entries_object")

@@ -1,0 +1,264 @@
+"""The one place billing reads the CRM and the tickets from.
+
+The convenzioni belong to the crm package, which keeps extending them: every field is read here
+defensively (``getattr`` with a default), so a renamed or missing field changes one file only.
+Everything else in billing works on the plain dataclasses below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+D = decimal.Decimal
+
+# Convenzioni that may carry a quota for a year: drafts and suspended ones are never billed.
+BILLABLE_STATUSES = ("active", "expired", "terminated")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceFee:
+    service_id: int | None
+    code: str
+    name: str
+    annual_fee: D
+    quantity: D = D("1")
+    vat_rate: D | None = None
+    vat_nature: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AgreementTerms:
+    id: int
+    organization_id: int
+    code: str
+    title: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date
+    billing_document: str  # "fattura" | "richiesta_pagamento"
+    annual_fee_fixed: D
+    fee_per_inhabitant: D
+    included_hours: D
+    hourly_rate: D
+    cig: str | None = None
+    cup: str | None = None
+    vat_rate: D | None = None
+    vat_nature: str | None = None
+    population_override: int | None = None
+    service_fees: tuple[ServiceFee, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipient:
+    id: int
+    name: str
+    kind: str
+    fiscal_code: str | None
+    vat_number: str | None
+    sdi_code: str | None
+    ipa_code: str | None
+    pec: str | None
+    email: str | None
+    address: str | None
+    zip_code: str | None
+    city: str | None
+    province: str | None
+    population: int | None
+
+    @property
+    def is_public_administration(self) -> bool:
+        """Split payment applies to public administrations: every kind but "altro", or one in IPA."""
+        return self.kind != "altro" or bool(self.ipa_code)
+
+    def snapshot(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _dec(value: Any, default: str = "0") -> D:
+    if value is None or value == "":
+        return D(default)
+    try:
+        return D(str(value))
+    except decimal.InvalidOperation:
+        return D(default)
+
+
+def _value(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value.value if hasattr(value, "value") and not isinstance(value, D) else value
+    return default
+
+
+def _service_fees(agreement: Any) -> tuple[ServiceFee, ...]:
+    """Per-service fees: an ``AgreementService`` association with a fee, if the CRM has one."""
+    try:
+        from crm import models as crm_models
+    except ImportError:  # pragma: no cover
+        return ()
+    assoc = getattr(crm_models, "AgreementService", None)
+    if assoc is None or not hasattr(assoc, "agreement_id"):
+        return ()
+    rows = db.session.scalars(sa.select(assoc).where(assoc.agreement_id == agreement.id)).all()
+    fees = []
+    for row in rows:
+        fee = _dec(_value(row, "annual_fee", "fee", "price", "unit_price", "amount"))
+        if fee <= 0:
+            continue
+        service = getattr(row, "service", None)
+        service_id = _value(row, "service_id")
+        if service is None and service_id is not None:
+            service = db.session.get(crm_models.Service, service_id)
+        fees.append(
+            ServiceFee(
+                service_id=service_id,
+                code=getattr(service, "code", "") or "",
+                name=getattr(service, "name", "") or str(service_id),
+                annual_fee=fee,
+                quantity=_dec(_value(row, "quantity"), "1"),
+                vat_rate=_dec(_value(row, "vat_rate")) if _value(row, "vat_rate") is not None else None,
+                vat_nature=_value(row, "vat_nature", "vat_natura", "natura"),
+            )
+        )
+    return tuple(fees)
+
+
+def agreement_terms(agreement: Any) -> AgreementTerms:
+    vat_rate = _value(agreement, "vat_rate")
+    population = _value(agreement, "population", "reference_population", "population_override")
+    return AgreementTerms(
+        id=agreement.id,
+        organization_id=agreement.organization_id,
+        code=agreement.code or f"CONV-{agreement.id}",
+        title=_value(agreement, "title", default="") or "",
+        status=str(_value(agreement, "status", default="active")),
+        start_date=agreement.start_date,
+        end_date=agreement.end_date,
+        billing_document=str(_value(agreement, "billing_document", default="richiesta_pagamento")),
+        annual_fee_fixed=_dec(_value(agreement, "annual_fee_fixed")),
+        fee_per_inhabitant=_dec(_value(agreement, "fee_per_inhabitant")),
+        included_hours=_dec(_value(agreement, "included_hours")),
+        hourly_rate=_dec(_value(agreement, "hourly_rate")),
+        cig=_value(agreement, "cig"),
+        cup=_value(agreement, "cup"),
+        vat_rate=_dec(vat_rate) if vat_rate is not None else None,
+        vat_nature=_value(agreement, "vat_nature", "vat_natura", "natura"),
+        population_override=int(population) if population else None,
+        service_fees=_service_fees(agreement),
+    )
+
+
+def agreements_for_year(year: int) -> list[AgreementTerms]:
+    """Every convenzione whose period touches ``year`` and that may be billed, by ente name."""
+    from crm.models import Agreement, Organization
+
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows = db.session.scalars(
+        sa.select(Agreement)
+        .join(Organization, Organization.id == Agreement.organization_id)
+        .where(
+            Agreement.status.in_(BILLABLE_STATUSES),
+            Agreement.start_date <= end,
+            Agreement.end_date >= start,
+        )
+        .order_by(Organization.name, Agreement.id)
+    ).all()
+    return [agreement_terms(a) for a in rows]
+
+
+def get_agreement(agreement_id: int) -> AgreementTerms | None:
+    from crm.models import Agreement
+
+    row = db.session.get(Agreement, agreement_id)
+    return agreement_terms(row) if row is not None else None
+
+
+def recipient(organization_id: int) -> Recipient | None:
+    from crm.services import get_organization
+
+    org = get_organization(organization_id)
+    if org is None:
+        return None
+    return Recipient(
+        id=org.id,
+        name=org.name,
+        kind=str(_value(org, "kind", default="comune")),
+        fiscal_code=_value(org, "fiscal_code"),
+        vat_number=_value(org, "vat_number"),
+        sdi_code=_value(org, "sdi_code"),
+        ipa_code=_value(org, "ipa_code"),
+        pec=_value(org, "pec"),
+        email=_value(org, "email"),
+        address=_value(org, "address"),
+        zip_code=_value(org, "zip_code"),
+        city=_value(org, "city"),
+        province=_value(org, "province"),
+        population=_value(org, "population"),
+    )
+
+
+def organization_names(ids: set[int] | list[int]) -> dict[int, str]:
+    from crm.models import Organization
+
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+
+
+def list_organizations() -> list[tuple[int, str]]:
+    from crm.models import Organization
+
+    rows = db.session.execute(sa.select(Organization.id, Organization.name).order_by(Organization.name)).all()
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def finance_contact_email(organization_id: int) -> str | None:
+    """A contact of the ente's ragioneria (or any active contact) with an email address."""
+    from crm.models import Contact
+
+    rows = db.session.execute(
+        sa.select(Contact.email, Contact.role)
+        .where(Contact.organization_id == organization_id, Contact.active.is_(True), Contact.email.is_not(None))
+        .order_by(Contact.id)
+    ).all()
+    for email, role in rows:
+        if str(getattr(role, "value", role)) == "ragioneria":
+            return email
+    return rows[0][0] if rows else None
+
+
+def expiring_agreements(within_days: int, today: dt.date) -> list[dict[str, Any]]:
+    from crm.models import Agreement, Organization
+
+    rows = db.session.execute(
+        sa.select(Agreement.id, Agreement.code, Agreement.end_date, Organization.id, Organization.name)
+        .join(Organization, Organization.id == Agreement.organization_id)
+        .where(
+            Agreement.status == "active",
+            Agreement.end_date >= today,
+            Agreement.end_date <= today + dt.timedelta(days=within_days),
+        )
+        .order_by(Agreement.end_date)
+        .limit(50)
+    ).all()
+    return [
+        {"id": r[0], "code": r[1], "end_date": r[2], "organization_id": r[3], "organization_name": r[4]} for r in rows
+    ]
+
+
+def billable_minutes(organization_id: int, start: dt.date, end: dt.date) -> int:
+    """Billable support minutes logged on the ente's tickets between the two dates (inclusive)."""
+    try:
+        from tickets.services import billable_minutes as tickets_billable_minutes
+    except ImportError:  # pragma: no cover
+        return 0
+    return tickets_billable_minutes(organization_id=organization_id, start=start, end=end)

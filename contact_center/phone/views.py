@@ -1,0 +1,583 @@
+"""The operator's call console: live calls, the call screen, the callback worklist, the call log,
+SMS, click-to-call and the voice menu (admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from app.api import keyset_page
+from app.auth.permissions import can, permission_required
+from app.errors import DomainError
+from app.extensions import db
+from app.panels import TimelineEvent
+from contact_center.phone import forms, services
+from contact_center.phone.models import Call, CallOutcome, Direction, PhoneMenuOption, SmsMessage
+
+bp = Blueprint("phone", __name__, url_prefix="/contact-center/telefono")
+
+OUTCOME_LABELS = dict(forms.OUTCOMES)
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Rome"))
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=local_tz()).astimezone(dt.UTC)
+
+
+@bp.app_template_filter("phone_time")
+def phone_time(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    return value.astimezone(local_tz()).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("seconds")
+def seconds(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value // 60}:{value % 60:02d}"
+
+
+def ticket_url(ticket_id: int | None) -> str | None:
+    """The ticket page, whatever the tickets module calls its endpoint."""
+    if not ticket_id:
+        return None
+    for endpoint, arg in (
+        ("tickets.ticket_detail", "ticket_id"),
+        ("tickets.detail", "ticket_id"),
+        ("tickets.show", "ticket_id"),
+        ("tickets.ticket", "ticket_id"),
+    ):
+        try:
+            values: dict[str, Any] = {arg: ticket_id}
+            return url_for(endpoint, **values)
+        except BuildError:
+            continue
+    return None
+
+
+def org_url(org_id: int | None) -> str | None:
+    if not org_id:
+        return None
+    for endpoint, arg in (("crm.organization_detail", "org_id"), ("crm.organization_detail", "organization_id")):
+        try:
+            values: dict[str, Any] = {arg: org_id}
+            return url_for(endpoint, **values)
+        except BuildError:
+            continue
+    return None
+
+
+def organizations() -> list[Any]:
+    """Active enti for the pickers, by name."""
+    from crm.services import organizations_query
+
+    rows = db.session.scalars(organizations_query(active=True))
+    return sorted(((o.id, o.name) for o in rows), key=lambda o: o[1])
+
+
+def org_names_for(*groups: Any) -> dict[int, str]:
+    """Names of the enti of the calls/SMS shown (not every ente)."""
+    from crm.services import get_organization
+
+    ids = {o.organization_id for group in groups for o in group if o.organization_id}
+    return {i: org.name for i in ids if (org := get_organization(i)) is not None}
+
+
+def contacts_of(org_id: int | None) -> list[Any]:
+    from crm.services import contacts_query
+
+    if not org_id:
+        return []
+    contacts = db.session.scalars(contacts_query(organization_id=org_id))
+    return sorted(((c.id, c.name, c.phone) for c in contacts if c.active), key=lambda c: c[1])
+
+
+def call_context(call: Call) -> dict[str, Any]:
+    """Who is calling: ente, contact, convenzione and SLA tier, open tickets."""
+    from crm.services import active_agreement, get_contact, get_organization
+
+    org = get_organization(call.organization_id) if call.organization_id else None
+    contact = get_contact(call.contact_id) if call.contact_id else None
+    agreement = active_agreement(org.id) if org else None
+    open_tickets = services.open_tickets_for(organization_id=call.organization_id, limit=20) if org else []
+    return {
+        "org": org,
+        "contact": contact,
+        "agreement": agreement,
+        "sla_tier": agreement.sla_tier if agreement else None,
+        "open_tickets": open_tickets,
+        "ticket_url": ticket_url,
+        "org_url": org_url(org.id) if org else None,
+    }
+
+
+def _flash_error(exc: DomainError) -> None:
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.fields or {}).items())
+    flash(f"{exc.message}" + (f" ({details})" if details else ""), "error")
+
+
+# --- console -----------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@permission_required("phone.console")
+def console():
+    today = local_midnight(dt.datetime.now(local_tz()).date())
+    live, calls = services.live_calls(), services.todays_calls(since=today)
+    callbacks = services.callback_worklist(limit=50)
+    return render_template(
+        "contact_center/phone/console.html",
+        live=live,
+        calls=calls,
+        callbacks=callbacks,
+        labels=OUTCOME_LABELS,
+        caller_label=services.caller_label,
+        org_names=org_names_for(live, calls, callbacks),
+        twilio=services.twilio_configured(),
+    )
+
+
+@bp.route("/in-corso")
+@permission_required("phone.console")
+def live_fragment():
+    """The live part of the console, refreshed by app/static/js/phone-console.js."""
+    today = local_midnight(dt.datetime.now(local_tz()).date())
+    live, calls = services.live_calls(), services.todays_calls(since=today)
+    return render_template(
+        "contact_center/phone/_live.html",
+        live=live,
+        calls=calls,
+        labels=OUTCOME_LABELS,
+        caller_label=services.caller_label,
+        org_names=org_names_for(live, calls),
+    )
+
+
+@bp.route("/chiamate/<int:call_id>", methods=["GET", "POST"])
+@permission_required("phone.console")
+def call_detail(call_id: int):
+    call = services.get_call(call_id)
+    orgs = organizations()
+    notes_form = forms.CallNotesForm(prefix="n", obj=None)
+    notes_form.organization_id.choices = [(None, _("— sconosciuto —"))] + list(orgs)
+    notes_form.contact_id.choices = [(None, _("— nessuno —"))] + [
+        (cid, f"{name} ({phone or '—'})") for cid, name, phone in contacts_of(call.organization_id)
+    ]
+    if notes_form.validate_on_submit():
+        try:
+            services.update_call(
+                call_id=call.id,
+                actor=current_user,
+                notes=notes_form.notes.data or "",
+                outcome=notes_form.outcome.data,
+                organization_id=notes_form.organization_id.data,
+                contact_id=notes_form.contact_id.data,
+            )
+            flash(_("Chiamata aggiornata."), "success")
+            return redirect(url_for("phone.call_detail", call_id=call.id))
+        except DomainError as exc:
+            db.session.rollback()
+            _flash_error(exc)
+    elif request.method == "GET":
+        notes_form.organization_id.data = call.organization_id
+        notes_form.contact_id.data = call.contact_id
+        notes_form.outcome.data = call.outcome.value
+        notes_form.notes.data = call.notes
+    ctx = call_context(call)
+    ticket_form = forms.TicketFromCallForm(prefix="t", formdata=None)
+    ticket_form.service_id.choices = _service_choices()
+    ticket_form.notes.data = call.notes
+    if ctx["contact"] is not None:
+        ticket_form.subject.data = _("Telefonata di %(name)s", name=ctx["contact"].name)
+    attach_form = forms.AttachCallForm(prefix="a", formdata=None)
+    attach_form.ticket_id.choices = [(t.id, f"{t.number} — {t.subject}") for t in ctx["open_tickets"]]
+    attach_form.notes.data = call.notes
+    return render_template(
+        "contact_center/phone/call.html",
+        call=call,
+        notes_form=notes_form,
+        ticket_form=ticket_form,
+        attach_form=attach_form,
+        labels=OUTCOME_LABELS,
+        caller_label=services.caller_label(call),
+        **ctx,
+    )
+
+
+def _service_choices() -> list[tuple[Any, str]]:
+    from crm.services import list_services
+
+    return [(None, _("— da definire —"))] + [(s.id, s.name) for s in list_services()]
+
+
+@bp.route("/chiamate/<int:call_id>/richiesta", methods=["POST"])
+@permission_required("phone.console")
+def call_to_ticket(call_id: int):
+    call = services.get_call(call_id)
+    form = forms.TicketFromCallForm(prefix="t")
+    form.service_id.choices = _service_choices()
+    if not form.validate_on_submit():
+        flash(_("Indicare l'oggetto della richiesta."), "error")
+        return redirect(url_for("phone.call_detail", call_id=call.id))
+    try:
+        ticket = services.ticket_from_call(
+            call_id=call.id,
+            actor=current_user,
+            subject=form.subject.data,
+            notes=form.notes.data or "",
+            service_id=form.service_id.data,
+            priority=form.priority.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        _flash_error(exc)
+        return redirect(url_for("phone.call_detail", call_id=call.id))
+    flash(_("Richiesta %(number)s aperta dalla chiamata.", number=ticket.number), "success")
+    return redirect(url_for("phone.call_detail", call_id=call.id))
+
+
+@bp.route("/chiamate/<int:call_id>/collega", methods=["POST"])
+@permission_required("phone.console")
+def call_attach(call_id: int):
+    call = services.get_call(call_id)
+    form = forms.AttachCallForm(prefix="a")
+    form.ticket_id.choices = [
+        (t.id, t.number) for t in services.open_tickets_for(organization_id=call.organization_id, limit=20)
+    ]
+    if not form.validate_on_submit():
+        flash(_("Scegliere una richiesta aperta."), "error")
+        return redirect(url_for("phone.call_detail", call_id=call.id))
+    try:
+        services.add_call_to_ticket(
+            call_id=call.id,
+            ticket_id=form.ticket_id.data,
+            actor=current_user,
+            notes=form.notes.data or "",
+            internal=not form.public.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        _flash_error(exc)
+        return redirect(url_for("phone.call_detail", call_id=call.id))
+    flash(_("Chiamata aggiunta alla richiesta."), "success")
+    return redirect(url_for("phone.call_detail", call_id=call.id))
+
+
+@bp.route("/chiamate/<int:call_id>/gestita", methods=["POST"])
+@permission_required("phone.console")
+def call_handled(call_id: int):
+    from app.auth.forms import EmptyForm
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.mark_handled(call_id=call_id, actor=current_user)
+    flash(_("Chiamata tolta dall'elenco da richiamare."), "success")
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("phone.call_detail", call_id=call_id))
+
+
+@bp.route("/chiamate/<int:call_id>/registrazione")
+@permission_required("phone.console")
+def call_recording(call_id: int):
+    from tickets.services import attachment_path
+
+    call = services.get_call(call_id)
+    if not call.recording_stored_sha256:
+        abort(404)
+    path = attachment_path(call.recording_stored_sha256)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="audio/mpeg", download_name=f"segreteria-{call.id}.mp3")
+
+
+@bp.route("/chiamate/nuova", methods=["GET", "POST"])
+@permission_required("phone.console")
+def call_new():
+    form = forms.ManualCallForm()
+    form.organization_id.choices = [(None, _("— riconosci dal numero —"))] + organizations()
+    if request.method == "GET":
+        form.number.data = request.args.get("numero", "")
+        form.started_at.data = dt.datetime.now(local_tz()).replace(second=0, microsecond=0, tzinfo=None)
+    if form.validate_on_submit():
+        started = form.started_at.data.replace(tzinfo=local_tz()).astimezone(dt.UTC) if form.started_at.data else None
+        try:
+            call = services.log_manual_call(
+                actor=current_user,
+                number=form.number.data or None,
+                direction=form.direction.data,
+                started_at=started,
+                duration_seconds=(form.duration_minutes.data or 0) * 60 if form.duration_minutes.data else None,
+                outcome=form.outcome.data,
+                notes=form.notes.data or "",
+                organization_id=form.organization_id.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            for name, messages in (exc.fields or {}).items():
+                target = {"duration_seconds": "duration_minutes"}.get(name, name)
+                if hasattr(form, target):
+                    getattr(form, target).errors = list(getattr(form, target).errors) + list(messages)
+            flash(exc.message, "error")
+            return render_template("contact_center/phone/call_new.html", form=form), 422
+        flash(_("Chiamata registrata."), "success")
+        return redirect(url_for("phone.call_detail", call_id=call.id))
+    status = 422 if form.errors else 200
+    return render_template("contact_center/phone/call_new.html", form=form), status
+
+
+@bp.route("/registro")
+@permission_required("phone.console")
+def call_log():
+    form = forms.CallFilterForm(request.args)
+    orgs = organizations()
+    form.organization_id.choices = [(None, _("Tutti"))] + list(orgs)
+    if not form.validate():
+        return render_template(
+            "contact_center/phone/log.html",
+            form=form,
+            calls=[],
+            next_url=None,
+            labels=OUTCOME_LABELS,
+            caller_label=services.caller_label,
+            org_names={},
+        ), 422
+    stmt = services.call_filters(
+        sa.select(Call),
+        outcome=form.outcome.data or None,
+        direction=form.direction.data or None,
+        organization_id=form.organization_id.data,
+        callback=True if form.callback.data else None,
+        number=form.number.data or None,
+        since=local_midnight(form.since.data) if form.since.data else None,
+        until=local_midnight(form.until.data + dt.timedelta(days=1)) if form.until.data else None,
+    )
+    try:
+        calls, next_cursor = keyset_page(stmt, [Call.started_at, Call.id], limit=50, cursor=request.args.get("cursor"))
+    except DomainError:
+        abort(400)
+    next_url = None
+    if next_cursor:
+        args = request.args.to_dict()
+        args["cursor"] = next_cursor
+        next_url = url_for("phone.call_log", **args)
+    return render_template(
+        "contact_center/phone/log.html",
+        form=form,
+        calls=calls,
+        next_url=next_url,
+        labels=OUTCOME_LABELS,
+        caller_label=services.caller_label,
+        org_names=org_names_for(calls),
+    )
+
+
+# --- SMS and click-to-call ---------------------------------------------------------------------
+
+
+@bp.route("/sms", methods=["GET", "POST"])
+@permission_required("phone.console")
+def sms_list():
+    form = forms.SmsForm()
+    if request.method == "GET":
+        form.ticket_id.data = request.args.get("ticket_id", type=int)
+        form.to.data = request.args.get("numero", "")
+    if request.method == "POST":
+        if not can(current_user, "phone.call"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.send_sms(
+                    actor=current_user,
+                    to_number=form.to.data or None,
+                    body=form.body.data,
+                    ticket_id=form.ticket_id.data,
+                )
+                flash(_("SMS in invio."), "success")
+                return redirect(url_for("phone.sms_list"))
+            except DomainError as exc:
+                db.session.rollback()
+                _flash_error(exc)
+    messages, next_cursor = keyset_page(
+        sa.select(SmsMessage), [SmsMessage.created_at, SmsMessage.id], limit=50, cursor=request.args.get("cursor")
+    )
+    next_url = url_for("phone.sms_list", cursor=next_cursor) if next_cursor else None
+    return render_template(
+        "contact_center/phone/sms.html",
+        form=form,
+        messages=messages,
+        next_url=next_url,
+        caller_label=services.caller_label,
+        org_names=org_names_for(messages),
+        ticket_url=ticket_url,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/chiama", methods=["POST"])
+@permission_required("phone.call")
+def click_to_call():
+    form = forms.ClickToCallForm()
+    if not form.validate_on_submit():
+        flash(_("Numero da chiamare mancante."), "error")
+        return redirect(url_for("phone.console"))
+    try:
+        call = services.click_to_call(
+            actor=current_user, to_number=form.to.data, contact_id=form.contact_id.data, ticket_id=form.ticket_id.data
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        _flash_error(exc)
+        return redirect(url_for("phone.call_new", numero=form.to.data))
+    flash(_("Chiamata in corso: squillerà il suo telefono."), "success")
+    return redirect(url_for("phone.call_detail", call_id=call.id))
+
+
+# --- voice menu (admins) -----------------------------------------------------------------------
+
+
+@bp.route("/menu", methods=["GET", "POST"])
+@permission_required("phone.admin")
+def menu_admin():
+    from app import audit  # noqa: F401 - changes are audited through the model
+    from app.db import transaction
+
+    form = forms.MenuOptionForm()
+    form.service_id.choices = [(None, _("— nessuno —"))] + [(s.id, s.name) for s in services_list()]
+    if form.validate_on_submit():
+        existing = db.session.scalar(sa.select(PhoneMenuOption).where(PhoneMenuOption.digit == form.digit.data))
+        with transaction(actor=current_user):
+            option = existing or PhoneMenuOption(digit=form.digit.data)
+            option.label = form.label.data.strip()
+            option.service_id = form.service_id.data
+            option.active = bool(form.active.data)
+            db.session.add(option)
+        flash(_("Voce del menu salvata."), "success")
+        return redirect(url_for("phone.menu_admin"))
+    return render_template(
+        "contact_center/phone/menu.html",
+        form=form,
+        options=services.menu_options(active_only=False),
+        service_names={s.id: s.name for s in services_list()},
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/menu/<int:option_id>/elimina", methods=["POST"])
+@permission_required("phone.admin")
+def menu_delete(option_id: int):
+    from app.auth.forms import EmptyForm
+    from app.db import transaction
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    option = db.session.get(PhoneMenuOption, option_id) or abort(404)
+    with transaction(actor=current_user):
+        db.session.delete(option)
+    flash(_("Voce del menu eliminata."), "success")
+    return redirect(url_for("phone.menu_admin"))
+
+
+def services_list():
+    from crm.services import list_services
+
+    return list_services()
+
+
+# --- the ente's 360° timeline ------------------------------------------------------------------
+
+
+def org_timeline(organization_id: int, user: Any, limit: int) -> list[TimelineEvent]:
+    """Calls and SMS of an ente, for staff who may see the console."""
+    if not can(user, "phone.console"):
+        return []
+    events: list[TimelineEvent] = []
+    calls = db.session.scalars(
+        sa.select(Call)
+        .where(Call.organization_id == organization_id)
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(limit)
+    )
+    for call in calls:
+        verso = _("ricevuta") if call.direction == Direction.INBOUND else _("effettuata")
+        events.append(
+            TimelineEvent(
+                at=call.started_at,
+                kind="call",
+                title=_("Telefonata %(verso)s: %(who)s", verso=verso, who=services.caller_label(call)),
+                url=url_for("phone.call_detail", call_id=call.id),
+                detail=str(OUTCOME_LABELS.get(call.outcome.value, call.outcome.value))
+                + (f" · {seconds(call.talk_seconds)}" if call.talk_seconds else ""),
+                icon="it-telephone",
+            )
+        )
+    messages = db.session.scalars(
+        sa.select(SmsMessage)
+        .where(SmsMessage.organization_id == organization_id)
+        .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
+        .limit(limit)
+    )
+    for sms in messages:
+        verso = _("ricevuto") if sms.direction == Direction.INBOUND else _("inviato")
+        events.append(
+            TimelineEvent(
+                at=sms.created_at,
+                kind="sms",
+                title=_("SMS %(verso)s: %(who)s", verso=verso, who=services.caller_label(sms)),
+                url=url_for("phone.sms_list"),
+                detail=sms.body[:140],
+                icon="it-mail",
+            )
+        )
+    return events
+
+
+def org_panel(organization_id: int, user: Any) -> dict[str, Any] | None:
+    """The phone panel of the ente's 360° page: recent calls, callbacks, click-to-call to contacts."""
+    if not can(user, "phone.console"):
+        return None
+    recent = list(
+        db.session.scalars(
+            sa.select(Call)
+            .where(Call.organization_id == organization_id)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(5)
+        )
+    )
+    callbacks = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Call)
+        .where(Call.organization_id == organization_id, Call.callback_needed.is_(True))
+    )
+    return {
+        "organization_id": organization_id,
+        "recent": recent,
+        "callbacks": callbacks or 0,
+        "contacts": [c for c in contacts_of(organization_id) if c[2]],
+        "labels": OUTCOME_LABELS,
+        "caller_label": services.caller_label,
+        "click_to_call": services.twilio_configured()
+        and bool(current_app.config.get("TWILIO_NUMBER"))
+        and can(user, "phone.call"),
+    }
+
+
+__all__ = ["bp", "org_timeline", "org_panel", "CallOutcome"]

@@ -1,0 +1,497 @@
+"""Convenzioni: terms, services, the status lifecycle, the signed document and renewal alerts.
+
+Status lifecycle (UI word → code): bozza → attiva → sospesa ⇄ attiva, then scaduta (the end date
+passed, set by the daily job) or cessata (terminated early). A convenzione is *in force* when it is
+active and today lies between its dates; ``crm.services.active_agreement`` answers that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.api import keyset_page
+from app.auth.permissions import org_scope
+from app.db import local_today, transaction
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from crm import validators as v
+from crm.models import (
+    Agreement,
+    AgreementAlert,
+    AgreementService,
+    AgreementStatus,
+    BillingDocument,
+    Organization,
+    Service,
+)
+from crm.services import SLA_POLICIES, Errors, _enum, _text
+
+S = AgreementStatus
+TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
+    S.DRAFT: frozenset({S.ACTIVE, S.TERMINATED}),
+    S.ACTIVE: frozenset({S.SUSPENDED, S.EXPIRED, S.TERMINATED}),
+    S.SUSPENDED: frozenset({S.ACTIVE, S.EXPIRED, S.TERMINATED}),
+    S.EXPIRED: frozenset({S.ACTIVE}),  # only once its end date is moved forward (a renewal)
+    S.TERMINATED: frozenset(),
+}
+ALERT_DAYS = (90, 30)
+AGREEMENT_FIELDS = [
+    "organization_id",
+    "code",
+    "protocol_number",
+    "title",
+    "start_date",
+    "end_date",
+    "status",
+    "billing_document",
+    "annual_fee_fixed",
+    "fee_per_inhabitant",
+    "included_hours",
+    "hourly_rate",
+    "sla_tier",
+    "cig",
+    "cup",
+    "notes",
+    "service_ids",
+]
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+DOCUMENT_TYPES = {"application/pdf", "application/pkcs7-mime", "application/octet-stream"}
+
+
+def allowed_transitions(status: AgreementStatus) -> list[AgreementStatus]:
+    return sorted(TRANSITIONS[status], key=lambda s: list(AgreementStatus).index(s))
+
+
+def _date(value: Any, field: str, e: Errors, *, required: bool = True) -> dt.date | None:
+    if value is None or value == "":
+        if required:
+            e.add(field, "obbligatoria")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        e.add(field, "data non valida (AAAA-MM-GG)")
+        return None
+
+
+def _money(value: Any, field: str, e: Errors, *, places: int = 2) -> decimal.Decimal:
+    if value is None or value == "":
+        return decimal.Decimal("0")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = decimal.Decimal(str(value).replace(",", ".") if isinstance(value, str) else value)
+    except (decimal.InvalidOperation, ValueError):
+        e.add(field, "importo non valido")
+        return decimal.Decimal("0")
+    if not amount.is_finite() or amount < 0:
+        e.add(field, "deve essere un importo positivo o zero")
+        return decimal.Decimal("0")
+    if amount != amount.quantize(decimal.Decimal(1).scaleb(-places)):
+        e.add(field, f"al massimo {places} decimali")
+    if amount >= decimal.Decimal(10) ** (10 if places == 2 else 6):
+        e.add(field, "importo troppo grande")
+    return amount.quantize(decimal.Decimal(1).scaleb(-places))
+
+
+def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
+    e = Errors()
+    out: dict[str, Any] = {}
+    org_id = data.get("organization_id")
+    if not org_id:
+        e.add("organization_id", "obbligatorio")
+    elif db.session.get(Organization, int(org_id)) is None:
+        e.add("organization_id", "ente non trovato")
+    out["organization_id"] = int(org_id) if org_id else None
+    code = str(data.get("code") or "").strip().upper()
+    if code and not re.match(r"^[A-Z0-9][A-Z0-9/_.-]{0,39}$", code):
+        e.add("code", "solo lettere, cifre e - / _ . (al massimo 40)")
+    out["code"] = code or None
+    out["protocol_number"] = _text(data.get("protocol_number"), "protocol_number", e, max_len=60)
+    out["title"] = _text(data.get("title"), "title", e, max_len=300) or ""
+    out["start_date"] = _date(data.get("start_date"), "start_date", e)
+    out["end_date"] = _date(data.get("end_date"), "end_date", e)
+    if out["start_date"] and out["end_date"] and out["end_date"] < out["start_date"]:
+        e.add("end_date", "la data di fine precede quella di inizio")
+    out["status"] = _enum(AgreementStatus, data.get("status") or "draft", "status", e)
+    out["billing_document"] = _enum(
+        BillingDocument, data.get("billing_document") or "richiesta_pagamento", "billing_document", e
+    )
+    out["annual_fee_fixed"] = _money(data.get("annual_fee_fixed"), "annual_fee_fixed", e)
+    out["fee_per_inhabitant"] = _money(data.get("fee_per_inhabitant"), "fee_per_inhabitant", e, places=4)
+    out["included_hours"] = _money(data.get("included_hours"), "included_hours", e)
+    out["hourly_rate"] = _money(data.get("hourly_rate"), "hourly_rate", e)
+    tier = str(data.get("sla_tier") or "standard")
+    if tier not in SLA_POLICIES:
+        e.add("sla_tier", f"valori ammessi: {', '.join(SLA_POLICIES)}")
+    out["sla_tier"] = tier
+    out["cig"] = e.check(v.cig, data.get("cig"), "cig")
+    out["cup"] = e.check(v.cup, data.get("cup"), "cup")
+    out["notes"] = str(data.get("notes") or "")
+    ids = data.get("service_ids")
+    service_ids: list[int] = []
+    if ids is not None:
+        try:
+            service_ids = sorted({int(i) for i in ids})
+        except (TypeError, ValueError):
+            e.add("service_ids", "elenco di id di servizi")
+        found = set(db.session.scalars(sa.select(Service.id).where(Service.id.in_(service_ids))))
+        for missing in sorted(set(service_ids) - found):
+            e.add("service_ids", f"servizio {missing} non trovato")
+    out["service_ids"] = service_ids if ids is not None else None
+    e.raise_if_any()
+    return out
+
+
+def next_code(year: int) -> str:
+    """``CONV-<year>-<nnnn>``: the next free number of the year."""
+    prefix = f"CONV-{year}-"
+    codes = db.session.scalars(sa.select(Agreement.code).where(Agreement.code.like(prefix + "%")))
+    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+    return f"{prefix}{(max(numbers) + 1) if numbers else 1:04d}"
+
+
+def _check_rules(agreement: Agreement, today: dt.date) -> None:
+    """Rules that hold for a convenzione in force: one per ente at a time, and at least one service."""
+    if agreement.status != AgreementStatus.ACTIVE:
+        return
+    if not agreement.services:
+        raise Invalid("una convenzione attiva include almeno un servizio", {"service_ids": ["almeno un servizio"]})
+    if agreement.end_date < today:
+        raise Invalid(
+            "la convenzione è già scaduta: sposta la data di fine per rinnovarla",
+            {"end_date": ["data di fine già passata"]},
+        )
+    overlap = db.session.scalar(
+        sa.select(Agreement.code).where(
+            Agreement.organization_id == agreement.organization_id,
+            Agreement.id != agreement.id,
+            Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]),
+            Agreement.start_date <= agreement.end_date,
+            Agreement.end_date >= agreement.start_date,
+        )
+    )
+    if overlap:
+        raise Conflict(
+            f"l'ente ha già la convenzione {overlap} negli stessi periodi",
+            {"start_date": [f"periodo sovrapposto alla convenzione {overlap}"]},
+        )
+
+
+def _set_services(agreement: Agreement, service_ids: Iterable[int]) -> None:
+    wanted = set(service_ids)
+    current = {
+        row.service_id: row
+        for row in db.session.scalars(sa.select(AgreementService).where(AgreementService.agreement_id == agreement.id))
+    }
+    for service_id, row in current.items():
+        if service_id not in wanted:
+            db.session.delete(row)
+    for service_id in wanted - set(current):
+        db.session.add(AgreementService(agreement_id=agreement.id, service_id=service_id))
+    db.session.flush()
+    db.session.expire(agreement, ["services"])
+
+
+def create_agreement(*, actor: Any = None, **data: Any) -> Agreement:
+    unknown = set(data) - set(AGREEMENT_FIELDS)
+    if unknown:
+        raise Invalid("campi sconosciuti", {k: ["campo sconosciuto"] for k in sorted(unknown)})
+    values = clean_agreement(data)
+    service_ids = values.pop("service_ids") or []
+    status = values.pop("status")
+    if status not in (AgreementStatus.DRAFT, AgreementStatus.ACTIVE):
+        raise Invalid("una convenzione nasce in bozza o attiva", {"status": ["ammessi: draft, active"]})
+    with transaction(actor=actor):
+        if not values["code"]:
+            values["code"] = next_code(values["start_date"].year)
+        elif db.session.scalar(sa.select(Agreement.id).where(Agreement.code == values["code"])):
+            raise Conflict("codice già usato", {"code": ["codice già usato da un'altra convenzione"]})
+        agreement = Agreement(status=AgreementStatus.DRAFT, **values)
+        db.session.add(agreement)
+        db.session.flush()
+        _set_services(agreement, service_ids)
+        if status == AgreementStatus.ACTIVE:
+            agreement.status = status
+            _check_rules(agreement, local_today())
+        db.session.flush()
+    return agreement
+
+
+def load_agreement(agreement_id: int, user: Any = None) -> Agreement:
+    agreement = db.session.get(Agreement, agreement_id)
+    scope = org_scope(user)
+    if agreement is None or (scope is not None and agreement.organization_id != scope):
+        raise NotFound("convenzione non trovata")
+    return agreement
+
+
+def update_agreement(*, agreement_id: int, actor: Any = None, **changes: Any) -> Agreement:
+    """Change terms and/or status (a status change must be an allowed transition)."""
+    unknown = set(changes) - set(AGREEMENT_FIELDS)
+    if unknown:
+        raise Invalid("campi non modificabili", {k: ["campo sconosciuto o non modificabile"] for k in sorted(unknown)})
+    agreement = load_agreement(agreement_id)
+    merged: dict[str, Any] = {f: getattr(agreement, f) for f in AGREEMENT_FIELDS if f != "service_ids"}
+    merged["service_ids"] = agreement.service_ids
+    merged.update(changes)
+    values = clean_agreement(merged)
+    if values["organization_id"] != agreement.organization_id:
+        raise Invalid("una convenzione non cambia ente", {"organization_id": ["non modificabile"]})
+    new_status = values.pop("status")
+    service_ids = values.pop("service_ids")
+    if new_status != agreement.status and new_status not in TRANSITIONS[agreement.status]:
+        raise Invalid(
+            f"passaggio di stato non ammesso: {agreement.status.value} → {new_status.value}",
+            {
+                "status": [
+                    f"da {agreement.status.value} si passa a: "
+                    f"{', '.join(s.value for s in allowed_transitions(agreement.status)) or 'nessuno'}"
+                ]
+            },
+        )
+    if agreement.status == AgreementStatus.TERMINATED:
+        raise Conflict("una convenzione cessata non si modifica", {"status": ["convenzione cessata"]})
+    with transaction(actor=actor):
+        if not values["code"]:
+            values["code"] = agreement.code
+        elif values["code"] != agreement.code and db.session.scalar(
+            sa.select(Agreement.id).where(Agreement.code == values["code"])
+        ):
+            raise Conflict("codice già usato", {"code": ["codice già usato da un'altra convenzione"]})
+        for key, value in values.items():
+            if getattr(agreement, key) != value:
+                setattr(agreement, key, value)
+        if service_ids is not None:
+            _set_services(agreement, service_ids)
+        agreement.status = new_status
+        _check_rules(agreement, local_today())
+        db.session.flush()
+    return agreement
+
+
+def transition_agreement(*, agreement_id: int, status: str, actor: Any = None) -> Agreement:
+    return update_agreement(agreement_id=agreement_id, status=status, actor=actor)
+
+
+def create_agreements_for(
+    *, organization_ids: Iterable[int], actor: Any = None, **terms: Any
+) -> tuple[list[Agreement], dict[int, str]]:
+    """The same terms for many enti (e.g. every comune of a province just imported). Enti that already
+    have a convenzione in force or in draft for an overlapping period are skipped, with the reason."""
+    created: list[Agreement] = []
+    skipped: dict[int, str] = {}
+    with transaction(actor=actor):
+        for org_id in organization_ids:
+            existing = db.session.scalar(
+                sa.select(Agreement.code).where(
+                    Agreement.organization_id == org_id,
+                    Agreement.status.in_([AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]),
+                    Agreement.end_date >= _date(terms.get("start_date"), "start_date", Errors()),
+                )
+            )
+            if existing:
+                skipped[org_id] = f"ha già la convenzione {existing}"
+                continue
+            created.append(create_agreement(organization_id=org_id, actor=actor, **terms))
+    return created, skipped
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+def agreements_query(
+    *,
+    user: Any = None,
+    organization_id: int | None = None,
+    status: str | None = None,
+    service_id: int | None = None,
+    expiring_within: int | None = None,
+    q: str | None = None,
+) -> sa.Select:
+    stmt = sa.select(Agreement)
+    scope = org_scope(user)
+    if scope is not None:
+        stmt = stmt.where(Agreement.organization_id == scope)
+    if organization_id:
+        stmt = stmt.where(Agreement.organization_id == organization_id)
+    if status:
+        e = Errors()
+        st = _enum(AgreementStatus, status, "status", e)
+        e.raise_if_any()
+        stmt = stmt.where(Agreement.status == st)
+    if service_id:
+        stmt = stmt.where(
+            Agreement.id.in_(sa.select(AgreementService.agreement_id).where(AgreementService.service_id == service_id))
+        )
+    if expiring_within is not None:
+        today = local_today()
+        stmt = stmt.where(
+            Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]),
+            Agreement.end_date >= today,
+            Agreement.end_date <= today + dt.timedelta(days=expiring_within),
+        )
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Agreement.code).like(like),
+                sa.func.lower(Agreement.title).like(like),
+                Agreement.organization_id.in_(
+                    sa.select(Organization.id).where(sa.func.lower(Organization.name).like(like))
+                ),
+            )
+        )
+    return stmt
+
+
+def list_agreements(
+    *, limit: int = 50, cursor: str | None = None, **filters: Any
+) -> tuple[list[Agreement], str | None]:
+    """Newest end date first when expiring soon matters most; keyset on (end_date, id)."""
+    stmt = agreements_query(**filters)
+    descending = filters.get("expiring_within") is None
+    return keyset_page(stmt, [Agreement.end_date, Agreement.id], limit=limit, cursor=cursor, descending=descending)
+
+
+# --- the signed document ---------------------------------------------------------------------
+
+
+def document_path(sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        raise NotFound("documento non trovato")
+    return Path(current_app.config["ATTACHMENTS_DIR"]) / "crm" / sha256[:2] / sha256
+
+
+def attach_document(
+    *, agreement_id: int, filename: str, data: bytes, content_type: str = "application/pdf", actor: Any = None
+) -> Agreement:
+    """Store the signed convenzione (PDF or .p7m) content-addressed under ATTACHMENTS_DIR/crm."""
+    agreement = load_agreement(agreement_id)
+    name = os.path.basename((filename or "").replace("\\", "/")).strip() or "convenzione.pdf"
+    if not data:
+        raise Invalid("file vuoto", {"document": ["il file è vuoto"]})
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise Invalid("file troppo grande", {"document": ["al massimo 20 MB"]})
+    is_pdf = data[:5] == b"%PDF-"
+    if not (is_pdf or name.lower().endswith(".p7m")):
+        raise Invalid("formato non ammesso", {"document": ["è ammesso un PDF o un file firmato .p7m"]})
+    digest = hashlib.sha256(data).hexdigest()
+    path = document_path(digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    with transaction(actor=actor):
+        agreement.document_filename = name[:255]
+        agreement.document_sha256 = digest
+        agreement.document_content_type = "application/pdf" if is_pdf else "application/pkcs7-mime"
+    return agreement
+
+
+# --- expiry and renewal alerts ---------------------------------------------------------------
+
+
+def expire_due(today: dt.date | None = None) -> int:
+    """Active or suspended convenzioni whose end date passed become ``expired``."""
+    today = today or local_today()
+    due = list(
+        db.session.scalars(
+            sa.select(Agreement).where(
+                Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]), Agreement.end_date < today
+            )
+        )
+    )
+    with transaction():
+        for agreement in due:
+            agreement.status = AgreementStatus.EXPIRED
+    return len(due)
+
+
+def send_renewal_alerts(today: dt.date | None = None) -> list[tuple[int, int]]:
+    """Email finance and admin staff 90 and 30 days before a convenzione in force ends (once each).
+
+    Returns the (agreement id, threshold) pairs alerted now. An alert missed (the worker was down) is
+    sent late rather than never: the threshold is "at most N days left".
+    """
+    from app.auth.models import Role, User
+    from app.mail import queue_email
+
+    today = today or local_today()
+    horizon = today + dt.timedelta(days=max(ALERT_DAYS))
+    candidates = list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .where(Agreement.status == AgreementStatus.ACTIVE, Agreement.end_date >= today)
+            .where(Agreement.end_date <= horizon)
+            .order_by(Agreement.end_date, Agreement.id)
+        )
+    )
+    sent: list[tuple[int, int]] = []
+    if not candidates:
+        return sent
+    recipients = list(
+        db.session.scalars(
+            sa.select(User.email).where(User.role.in_([Role.FINANCE, Role.ADMIN]), User.active.is_(True))
+        )
+    )
+    base = current_app.config["PUBLIC_BASE_URL"]
+    with transaction():
+        for agreement in candidates:
+            days_left = (agreement.end_date - today).days
+            threshold = min(d for d in ALERT_DAYS if days_left <= d)
+            done = db.session.scalar(
+                sa.select(AgreementAlert.id).where(
+                    AgreementAlert.agreement_id == agreement.id,
+                    AgreementAlert.end_date == agreement.end_date,
+                    AgreementAlert.days_before <= threshold,
+                )
+            )
+            if done:
+                continue
+            db.session.add(
+                AgreementAlert(agreement_id=agreement.id, days_before=threshold, end_date=agreement.end_date)
+            )
+            org = db.session.get(Organization, agreement.organization_id)
+            subject = f"Convenzione {agreement.code} ({org.name}) in scadenza il {agreement.end_date:%d/%m/%Y}"
+            body = (
+                f"La convenzione {agreement.code} con {org.name} scade il {agreement.end_date:%d/%m/%Y} "
+                f"(tra {days_left} giorni).\n\nServizi: {', '.join(s.name for s in agreement.services) or '—'}\n"
+                f"Quota fissa annua: € {agreement.annual_fee_fixed}\n\n"
+                f"Dettagli: {base}/crm/convenzioni/{agreement.id}\n"
+            )
+            for address in recipients:
+                queue_email(
+                    to=address,
+                    subject=subject,
+                    body_text=body,
+                    category="crm.renewal",
+                    related_type="agreement",
+                    related_id=agreement.id,
+                )
+            sent.append((agreement.id, threshold))
+    return sent
+
+
+def pending_alerts(limit: int = 20) -> list[Agreement]:
+    """Convenzioni in force that end within 90 days, soonest first (for dashboards)."""
+    return list(
+        db.session.scalars(
+            agreements_query(expiring_within=max(ALERT_DAYS)).order_by(Agreement.end_date, Agreement.id).limit(limit)
+        )
+    )

@@ -1,0 +1,153 @@
+"""Flask-WTF forms of the CRM pages. They only collect input: the services validate identifiers."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+KIND_CHOICES = [
+    ("comune", _l("Comune")),
+    ("unione_comuni", _l("Unione di comuni")),
+    ("unione_montana", _l("Unione montana")),
+    ("provincia", _l("Provincia")),
+    ("altro", _l("Altro ente")),
+]
+ROLE_CHOICES = [
+    ("sindaco", _l("Sindaco")),
+    ("segretario", _l("Segretario comunale")),
+    ("rtd", _l("RTD — responsabile per la transizione al digitale")),
+    ("responsabile_si", _l("Responsabile servizi informativi")),
+    ("ragioneria", _l("Ragioneria")),
+    ("altro", _l("Altro")),
+]
+STATUS_CHOICES = [
+    ("draft", _l("Bozza")),
+    ("active", _l("Attiva")),
+    ("suspended", _l("Sospesa")),
+    ("expired", _l("Scaduta")),
+    ("terminated", _l("Cessata")),
+]
+BILLING_CHOICES = [
+    ("richiesta_pagamento", _l("Richiesta di pagamento (fuori campo IVA)")),
+    ("fattura", _l("Fattura elettronica (FatturaPA)")),
+]
+SLA_CHOICES = [("base", _l("Base")), ("standard", _l("Standard")), ("premium", _l("Premium"))]
+INTERACTION_CHOICES = [
+    ("meeting", _l("Incontro")),
+    ("call", _l("Telefonata")),
+    ("email", _l("Email")),
+    ("note", _l("Nota")),
+]
+
+
+class OrganizationForm(FlaskForm):
+    kind = SelectField(_l("Tipo di ente"), choices=KIND_CHOICES)
+    name = StringField(_l("Denominazione"), validators=[DataRequired(), Length(max=200)])
+    istat_code = StringField(_l("Codice ISTAT"), validators=[Optional(), Length(max=6)])
+    belfiore_code = StringField(_l("Codice catastale (Belfiore)"), validators=[Optional(), Length(max=4)])
+    fiscal_code = StringField(_l("Codice fiscale"), validators=[Optional(), Length(max=13)])
+    vat_number = StringField(_l("Partita IVA"), validators=[Optional(), Length(max=13)])
+    ipa_code = StringField(_l("Codice IPA"), validators=[Optional(), Length(max=50)])
+    sdi_code = StringField(_l("Codice univoco ufficio (SDI)"), validators=[Optional(), Length(max=6)])
+    pec = StringField(_l("PEC"), validators=[Optional(), Length(max=254)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Telefono"), validators=[Optional(), Length(max=30)])
+    address = StringField(_l("Indirizzo"), validators=[Optional(), Length(max=200)])
+    zip_code = StringField(_l("CAP"), validators=[Optional(), Length(max=5)])
+    city = StringField(_l("Città"), validators=[Optional(), Length(max=100)])
+    province = StringField(_l("Provincia (sigla)"), validators=[Optional(), Length(max=2)])
+    region = StringField(_l("Regione"), validators=[Optional(), Length(max=60)])
+    population = IntegerField(_l("Abitanti"), validators=[Optional(), NumberRange(min=0)])
+    population_year = IntegerField(_l("Anno di riferimento della popolazione"), validators=[Optional()])
+    pagopa_segregation_code = StringField(_l("Codice di segregazione pagoPA"), validators=[Optional(), Length(max=2)])
+    active = BooleanField(_l("Ente attivo"), default=True)
+    notes = TextAreaField(_l("Note"), validators=[Optional()])
+
+
+class UnionMembersForm(FlaskForm):
+    member_ids = SelectMultipleField(_l("Comuni membri"), coerce=int, validate_choice=False)
+
+
+class ContactForm(FlaskForm):
+    organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
+    name = StringField(_l("Nome e cognome"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Ruolo"), choices=ROLE_CHOICES)
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Telefono"), validators=[Optional(), Length(max=30)])
+    portal_access = BooleanField(_l("Accesso al portale (referente)"))
+    consent = BooleanField(_l("Consenso al trattamento dei dati"))
+    active = BooleanField(_l("Contatto attivo"), default=True)
+    notes = TextAreaField(_l("Note"), validators=[Optional()])
+
+
+class ServiceForm(FlaskForm):
+    code = StringField(_l("Codice"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Descrizione"), validators=[Optional()])
+    default_sla_policy = SelectField(_l("Livello di servizio predefinito"), choices=SLA_CHOICES, default="standard")
+    active = BooleanField(_l("Servizio attivo"), default=True)
+
+
+class AgreementForm(FlaskForm):
+    organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
+    code = StringField(_l("Codice (vuoto: assegnato in automatico)"), validators=[Optional(), Length(max=40)])
+    protocol_number = StringField(_l("Numero di protocollo"), validators=[Optional(), Length(max=60)])
+    title = StringField(_l("Oggetto"), validators=[Optional(), Length(max=300)])
+    start_date = DateField(_l("Data di inizio"), validators=[DataRequired()])
+    end_date = DateField(_l("Data di fine"), validators=[DataRequired()])
+    service_ids = SelectMultipleField(_l("Servizi inclusi"), coerce=int, validate_choice=False)
+    billing_document = SelectField(_l("Documento di addebito"), choices=BILLING_CHOICES)
+    annual_fee_fixed = DecimalField(_l("Quota fissa annua (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    fee_per_inhabitant = DecimalField(
+        _l("Quota per abitante (€)"), places=4, validators=[Optional(), NumberRange(min=0)]
+    )
+    included_hours = DecimalField(_l("Ore incluse all'anno"), places=2, validators=[Optional(), NumberRange(min=0)])
+    hourly_rate = DecimalField(_l("Tariffa oraria extra (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    sla_tier = SelectField(_l("Livello di servizio (SLA)"), choices=SLA_CHOICES, default="standard")
+    cig = StringField(_l("CIG"), validators=[Optional(), Length(max=10)])
+    cup = StringField(_l("CUP"), validators=[Optional(), Length(max=15)])
+    notes = TextAreaField(_l("Note"), validators=[Optional()])
+
+
+class BulkAgreementForm(AgreementForm):
+    organization_ids = SelectMultipleField(_l("Enti"), coerce=int, validate_choice=False)
+    activate = BooleanField(_l("Attiva subito le convenzioni"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Nuovo stato"), choices=STATUS_CHOICES)
+
+
+class DocumentForm(FlaskForm):
+    document = FileField(_l("Convenzione firmata (PDF o .p7m)"), validators=[FileRequired()])
+
+
+class InteractionForm(FlaskForm):
+    kind = SelectField(_l("Tipo"), choices=INTERACTION_CHOICES, default="note")
+    contact_id = SelectField(_l("Contatto"), coerce=int, validate_choice=False, default=0)
+    occurred_at = DateTimeLocalField(_l("Quando"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    subject = StringField(_l("Oggetto"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Resoconto"), validators=[Optional()])
+
+
+class ImportComuniForm(FlaskForm):
+    province = StringField(_l("Provincia (sigla)"), validators=[DataRequired(), Length(min=2, max=2)], default="BA")
+
+
+class CsvImportForm(FlaskForm):
+    what = SelectField(_l("Cosa importare"), choices=[("organizations", _l("Enti")), ("contacts", _l("Contatti"))])
+    file = FileField(_l("File CSV"), validators=[FileRequired()])
+    dry_run = BooleanField(_l("Solo verifica, senza salvare"))

@@ -1,0 +1,402 @@
+"""Tickets in the JSON API (/api/v1/tickets), with the web's permission rules.
+
+A referente sees and touches only its organization's tickets (others answer 404), never sees
+internal notes, opens tickets only for its organization and may change a ticket only by confirming
+(resolved → closed) or reopening (resolved → open) it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, request, send_file
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.api import API_PREFIX, PageArgs, register_api
+from app.auth.models import Role
+from app.auth.permissions import permission_required
+from app.errors import Forbidden, Invalid
+from app.extensions import db
+from tickets import services
+from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus
+
+bp = Blueprint("tickets_api", __name__, url_prefix=f"{API_PREFIX}/tickets", description="Ticket di assistenza")
+canned_bp = Blueprint(
+    "canned_api", __name__, url_prefix=f"{API_PREFIX}/canned-responses", description="Risposte predefinite"
+)
+
+STATUSES = [s.value for s in TicketStatus]
+PRIORITIES = [p.value for p in Priority]
+CHANNELS = [c.value for c in Channel]
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    message_id = fields.Integer(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+    url = fields.Method("get_url")
+
+    def get_url(self, obj: TicketAttachment) -> str:
+        return f"{API_PREFIX}/tickets/{obj.ticket_id}/attachments/{obj.id}"
+
+
+class TicketSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    subject = fields.String()
+    description = fields.String()
+    status = fields.Function(lambda t: t.status.value)
+    priority = fields.Function(lambda t: t.priority.value)
+    channel = fields.Function(lambda t: t.channel.value)
+    organization_id = fields.Integer(allow_none=True)
+    requester_contact_id = fields.Integer(allow_none=True)
+    service_id = fields.Integer(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    tags = fields.Function(lambda t: services.ticket_tags(t.id))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    first_response_due = fields.DateTime(allow_none=True)
+    first_responded_at = fields.DateTime(allow_none=True)
+    resolution_due = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    sla_state = fields.Function(lambda t: t.sla_state.value)
+    merged_into_id = fields.Integer(allow_none=True)
+    follow_up_of_id = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TicketListArgs(PageArgs):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String()
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    sla_state = fields.String(validate=validate.OneOf([s.value for s in SlaState]))
+    organization_id = fields.Integer()
+    service_id = fields.Integer()
+    team_id = fields.Integer()
+    assignee_id = fields.String(metadata={"description": "an operator id, or `none` for unassigned"})
+    tag = fields.String()
+    q = fields.String(metadata={"description": "full text (Italian stemming) or a ticket number"})
+    view = fields.String(validate=validate.OneOf(["mine", "unassigned", "at_risk", "open"]))
+    sort = fields.String(load_default="recenti", validate=validate.OneOf(list(services.SORTS)))
+
+
+class TicketCreateSchema(Schema):
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=50_000))
+    organization_id = fields.Integer(allow_none=True)
+    requester_contact_id = fields.Integer(allow_none=True)
+    service_id = fields.Integer(allow_none=True)
+    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    assignee_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    tags = fields.List(fields.String(validate=validate.Length(max=50)), load_default=list)
+
+
+class TicketPatchSchema(Schema):
+    subject = fields.String(validate=validate.Length(min=1, max=300))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    assignee_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    service_id = fields.Integer(allow_none=True)
+    organization_id = fields.Integer(allow_none=True)
+    requester_contact_id = fields.Integer(allow_none=True)
+    tags = fields.List(fields.String(validate=validate.Length(max=50)))
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    body = fields.String()
+    internal = fields.Boolean()
+    author = fields.Function(lambda m: m.author_label)
+    author_user_id = fields.Integer(allow_none=True)
+    author_contact_id = fields.Integer(allow_none=True)
+    channel = fields.Function(lambda m: m.channel.value)
+    created_at = fields.DateTime()
+    attachments = fields.Method("get_attachments")
+
+    def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
+        atts = db.session.scalars(
+            sa.select(TicketAttachment).where(TicketAttachment.message_id == obj.id).order_by(TicketAttachment.id)
+        )
+        return AttachmentSchema(many=True).dump(list(atts))
+
+
+class MessagePageSchema(Schema):
+    items = fields.List(fields.Raw())
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
+    internal = fields.Boolean(load_default=False)
+    status = fields.String(allow_none=True, validate=validate.OneOf(STATUSES))
+
+
+class MergeSchema(Schema):
+    target_id = fields.Integer(required=True)
+
+
+class LinkSchema(Schema):
+    other_id = fields.Integer(required=True)
+
+
+class RatingSchema(Schema):
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class BulkSchema(Schema):
+    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    assignee_id = fields.Integer(allow_none=True)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+
+
+class BulkResultSchema(Schema):
+    updated = fields.List(fields.Integer())
+    errors = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class CannedSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    active = fields.Boolean()
+
+
+def _is_referente() -> bool:
+    return current_user.role == Role.REFERENTE
+
+
+def _dump_messages(ticket: Ticket) -> list[dict[str, Any]]:
+    messages = services.messages_for(ticket.id, include_internal=not _is_referente())
+    return MessageSchema(many=True).dump(messages)
+
+
+@bp.route("")
+class Tickets(MethodView):
+    @bp.arguments(TicketListArgs, location="query")
+    @bp.response(200, TicketPageSchema)
+    @permission_required("tickets.read")
+    def get(self, args: dict[str, Any]):
+        """Tickets visible to the token's user, filtered; keyset pages."""
+        limit, cursor, sort = args.pop("limit"), args.pop("cursor"), args.pop("sort")
+        q, view = args.pop("q", None), args.pop("view", None)
+        stmt = services.search_stmt(current_user, q=q, view=view, **args)
+        items, next_cursor = services.page_tickets(stmt, sort=sort, limit=limit, cursor=cursor)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @bp.arguments(TicketCreateSchema)
+    @bp.response(201, TicketSchema)
+    @permission_required("tickets.create")
+    def post(self, data: dict[str, Any]):
+        """Open a ticket. A referente opens it for its own organization (and as its own contact)."""
+        if _is_referente():
+            for key in ("assignee_id", "team_id"):
+                if data.get(key) is not None:
+                    raise Forbidden("un referente non assegna i ticket")
+            data["organization_id"] = current_user.organization_id
+            data["requester_contact_id"] = current_user.contact_id
+            if data.get("channel") in ("api", None):
+                data["channel"] = "api"
+        return services.open_ticket(actor=current_user, **data)
+
+
+@bp.route("/<int:ticket_id>")
+class TicketItem(MethodView):
+    @bp.response(200, TicketSchema)
+    @permission_required("tickets.read")
+    def get(self, ticket_id: int):
+        return services.ticket_for(current_user, ticket_id)
+
+    @bp.arguments(TicketPatchSchema)
+    @bp.response(200, TicketSchema)
+    @permission_required("tickets.reply")
+    def patch(self, data: dict[str, Any], ticket_id: int):
+        """Change fields, assignment, status (by the lifecycle rules) and tags."""
+        ticket = services.ticket_for(current_user, ticket_id)
+        if _is_referente():
+            if set(data) - {"status"} or data.get("status") not in ("open", "closed"):
+                raise Forbidden("un referente può solo confermare (closed) o riaprire (open) una richiesta risolta")
+            if ticket.status != TicketStatus.RESOLVED:
+                raise Invalid("la richiesta non è risolta", {"status": ["solo una richiesta risolta"]})
+            return services.change_status(ticket_id=ticket.id, status=data["status"], actor=current_user)
+        if current_user.role not in (Role.ADMIN, Role.OPERATOR):
+            raise Forbidden("forbidden")
+        return services.update_ticket(ticket_id=ticket.id, actor=current_user, **data)
+
+
+@bp.route("/<int:ticket_id>/messages")
+class TicketMessages(MethodView):
+    @bp.arguments(PageArgs, location="query")
+    @bp.response(200, MessagePageSchema)
+    @permission_required("tickets.read")
+    def get(self, args: dict[str, Any], ticket_id: int):
+        """The conversation, oldest first (internal notes only for operators)."""
+        ticket = services.ticket_for(current_user, ticket_id)
+        items = _dump_messages(ticket)
+        start = 0
+        if args.get("cursor"):
+            from app.api import decode_cursor
+
+            values = decode_cursor(args["cursor"])
+            last_id = int(values[0]) if values and isinstance(values[0], int) else 0
+            start = next((i + 1 for i, m in enumerate(items) if m["id"] == last_id), len(items))
+        page = items[start : start + args["limit"]]
+        next_cursor = None
+        if start + args["limit"] < len(items):
+            from app.api import encode_cursor
+
+            next_cursor = encode_cursor([page[-1]["id"]])
+        return {"items": page, "next_cursor": next_cursor}
+
+    @bp.arguments(MessageCreateSchema)
+    @bp.response(201, MessageSchema)
+    @permission_required("tickets.reply")
+    def post(self, data: dict[str, Any], ticket_id: int):
+        """A public reply or (operators) an internal note; the requester is emailed about public replies."""
+        ticket = services.ticket_for(current_user, ticket_id)
+        if _is_referente() and (data.get("internal") or data.get("status")):
+            raise Forbidden("un referente non scrive note interne né cambia lo stato")
+        message = services.reply(
+            ticket_id=ticket.id,
+            body=data["body"],
+            internal=data["internal"],
+            status=data.get("status"),
+            actor=current_user,
+            channel=Channel.API,
+        )
+        return message
+
+
+@bp.route("/<int:ticket_id>/attachments")
+class TicketAttachments(MethodView):
+    @bp.response(200, AttachmentSchema(many=True))
+    @permission_required("tickets.read")
+    def get(self, ticket_id: int):
+        ticket = services.ticket_for(current_user, ticket_id)
+        return services.attachments_for(ticket.id, include_internal=not _is_referente())
+
+    @bp.response(201, AttachmentSchema)
+    @permission_required("tickets.reply")
+    def post(self, ticket_id: int):
+        """Upload one file (multipart/form-data, field `file`)."""
+        ticket = services.ticket_for(current_user, ticket_id)
+        storage = request.files.get("file")
+        if storage is None or not storage.filename:
+            raise Invalid("file mancante", {"file": ["obbligatorio"]})
+        return services.upload_attachment(
+            ticket_id=ticket.id,
+            filename=storage.filename,
+            data=storage.read(),
+            content_type=storage.mimetype or "application/octet-stream",
+            actor=current_user,
+        )
+
+
+@bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@permission_required("tickets.read")
+def download_attachment(ticket_id: int, attachment_id: int):
+    att = services.attachment_for(current_user, attachment_id)
+    if att.ticket_id != ticket_id:
+        from app.errors import NotFound
+
+        raise NotFound("allegato non trovato")
+    path = services.attachment_path(att.sha256)
+    if not path.exists():
+        from app.errors import NotFound
+
+        raise NotFound("file non disponibile")
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=att.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:ticket_id>/merge", methods=["POST"])
+@bp.arguments(MergeSchema)
+@bp.response(200, TicketSchema)
+@permission_required("tickets.work")
+def merge(data: dict[str, Any], ticket_id: int):
+    """Merge this ticket (the duplicate) into ``target_id``; returns the survivor."""
+    source = services.ticket_for(current_user, ticket_id)
+    target = services.ticket_for(current_user, data["target_id"])
+    return services.merge_tickets(source_id=source.id, target_id=target.id, actor=current_user)
+
+
+@bp.route("/<int:ticket_id>/links", methods=["POST"])
+@bp.arguments(LinkSchema)
+@bp.response(200, TicketPageSchema)
+@permission_required("tickets.work")
+def link(data: dict[str, Any], ticket_id: int):
+    """Link two related tickets; returns the linked tickets."""
+    ticket = services.ticket_for(current_user, ticket_id)
+    other = services.ticket_for(current_user, data["other_id"])
+    services.link_tickets(ticket_id=ticket.id, other_id=other.id, actor=current_user)
+    return {"items": services.linked_tickets(ticket.id), "next_cursor": None}
+
+
+@bp.route("/<int:ticket_id>/rating", methods=["POST"])
+@bp.arguments(RatingSchema)
+@bp.response(200, TicketSchema)
+@permission_required("tickets.reply")
+def rate(data: dict[str, Any], ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    return services.rate_ticket(ticket_id=ticket.id, rating=data["rating"], comment=data["comment"], actor=current_user)
+
+
+@bp.route("/bulk", methods=["POST"])
+@bp.arguments(BulkSchema)
+@bp.response(200, BulkResultSchema)
+@permission_required("tickets.work")
+def bulk(data: dict[str, Any]):
+    """Assign, change status or priority of many tickets; refused ones are listed in ``errors``."""
+    kwargs: dict[str, Any] = {}
+    if "assignee_id" in data:
+        kwargs["assignee_id"] = data["assignee_id"]
+    for key in ("status", "priority"):
+        if data.get(key):
+            kwargs[key] = data[key]
+    result = services.bulk_update(ticket_ids=data["ids"], actor=current_user, **kwargs)
+    return {"updated": result["updated"], "errors": {str(k): v for k, v in result["errors"].items()}}
+
+
+@canned_bp.route("")
+@canned_bp.response(200, CannedSchema(many=True))
+@permission_required("tickets.work")
+def canned_list():
+    return services.list_canned()
+
+
+def register(app: Flask) -> None:
+    for blueprint in (bp, canned_bp):
+        if blueprint._got_registered_once:  # a second app in the same process (tests, CLI)
+            from app.api import api
+
+            api.register_blueprint(blueprint)
+        else:
+            register_api(app, blueprint)

@@ -1,0 +1,344 @@
+"""JSON API of the SLA part: time entries of a ticket, its SLA clock, policies, calendars, reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422
+from app.auth.permissions import check_org, org_scope, permission_required
+from app.db import local_today
+from app.errors import NotFound
+from app.extensions import db
+from tickets.models import Priority, Ticket, TimeEntry
+from tickets.sla import admin, reports, time_entries
+from tickets.sla.engine import sla_info
+
+bp = Blueprint("api_tickets_sla", __name__, url_prefix=API_PREFIX, description="SLA, calendars, time entries")
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class TimeEntrySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    ticket_id = fields.Integer(dump_only=True)
+    organization_id = fields.Integer(dump_only=True, allow_none=True)
+    user_id = fields.Integer(allow_none=True, load_default=None)
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=time_entries.MAX_MINUTES))
+    billable = fields.Boolean(load_default=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    work_date = fields.Date(load_default=None, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TimeEntryPatchSchema(Schema):
+    minutes = fields.Integer(validate=validate.Range(min=1, max=time_entries.MAX_MINUTES))
+    billable = fields.Boolean()
+    note = fields.String(validate=validate.Length(max=2000))
+    work_date = fields.Date()
+
+
+class TimeTotalsSchema(Schema):
+    minutes = fields.Integer()
+    billable_minutes = fields.Integer()
+    non_billable_minutes = fields.Integer()
+
+
+class PolicySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    priority = fields.String(allow_none=True, load_default=None, validate=validate.OneOf([p.value for p in Priority]))
+    tier = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20))
+    first_response_minutes = fields.Integer(required=True, validate=validate.Range(min=1))
+    resolution_minutes = fields.Integer(required=True, validate=validate.Range(min=1))
+    calendar_id = fields.Integer(allow_none=True, load_default=None)
+    escalation_email = fields.Email(allow_none=True, load_default=None)
+    active = fields.Boolean(load_default=True)
+
+
+class PolicyPatchSchema(PolicySchema):
+    class Meta:
+        partial = True
+
+
+class ClosureSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    day = fields.Date(required=True)
+    yearly = fields.Boolean(load_default=False)
+    name = fields.String(load_default="", validate=validate.Length(max=150))
+
+
+class CalendarSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    timezone = fields.String(load_default="Europe/Rome")
+    holiday_subdiv = fields.String(allow_none=True, load_default=None)
+    national_holidays = fields.Boolean(load_default=True)
+    is_default = fields.Boolean(load_default=False)
+    # weekday (0 = Monday … 6 = Sunday) -> "08:30-13:30, 14:30-17:30"
+    hours = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+    closures = fields.List(fields.Nested(ClosureSchema), dump_only=True)
+
+
+class CalendarPatchSchema(CalendarSchema):
+    class Meta:
+        partial = True
+
+
+class ReportArgs(Schema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+    month = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=12))
+    group = fields.String(load_default="organization", validate=validate.OneOf(reports.GROUPS))
+    organization_id = fields.Integer(load_default=None)
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class TotalsArgs(Schema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+    month = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=12))
+    organization_id = fields.Integer(load_default=None)
+
+
+def _dump_calendar(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "timezone": row.timezone,
+        "holiday_subdiv": row.holiday_subdiv,
+        "national_holidays": row.national_holidays,
+        "is_default": row.is_default,
+        "hours": {str(d): text for d, text in admin.calendar_hours(row.id).items()},
+        "closures": ClosureSchema(many=True).dump(admin.list_closures(row.id)),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- time entries -------------------------------------------------------------------------------
+
+
+@bp.route("/tickets/<int:ticket_id>/time-entries", methods=["GET"])
+@bp.arguments(PageArgs, location="query")
+@permission_required("tickets.time.read")
+def list_time_entries(args: dict[str, Any], ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("richiesta non trovata")
+    check_org(current_user, ticket.organization_id)
+    stmt = sa.select(TimeEntry).where(TimeEntry.ticket_id == ticket_id)
+    items, cursor = keyset_page(stmt, [TimeEntry.id], limit=args["limit"], cursor=args["cursor"])
+    result = page(TimeEntrySchema(many=True).dump(items), cursor)
+    result["totals"] = time_entries.ticket_time_total(ticket_id)
+    return result
+
+
+@bp.route("/tickets/<int:ticket_id>/time-entries", methods=["POST"])
+@permission_required("tickets.time.log")
+def create_time_entry(ticket_id: int):
+    data = parse_or_422(TimeEntrySchema(), request.get_json(silent=True) or {})
+    entry = time_entries.add_time_entry(
+        ticket_id=ticket_id,
+        minutes=data["minutes"],
+        work_date=data.get("work_date"),
+        billable=data.get("billable", True),
+        note=data.get("note") or "",
+        user_id=data.get("user_id"),
+        actor=current_user,
+    )
+    return TimeEntrySchema().dump(entry), 201
+
+
+@bp.route("/time-entries/<int:entry_id>", methods=["GET"])
+@permission_required("tickets.time.read")
+def get_time_entry(entry_id: int):
+    return TimeEntrySchema().dump(time_entries.get_time_entry(entry_id=entry_id, actor=current_user))
+
+
+@bp.route("/time-entries/<int:entry_id>", methods=["PATCH"])
+@permission_required("tickets.time.log")
+def patch_time_entry(entry_id: int):
+    data = parse_or_422(TimeEntryPatchSchema(), request.get_json(silent=True) or {})
+    entry = time_entries.update_time_entry(entry_id=entry_id, actor=current_user, **data)
+    return TimeEntrySchema().dump(entry)
+
+
+@bp.route("/time-entries/<int:entry_id>", methods=["DELETE"])
+@permission_required("tickets.time.log")
+def delete_time_entry(entry_id: int):
+    time_entries.delete_time_entry(entry_id=entry_id, actor=current_user)
+    return "", 204
+
+
+@bp.route("/time-totals", methods=["GET"])
+@bp.arguments(TotalsArgs, location="query")
+@permission_required("tickets.time.read")
+def time_totals(args: dict[str, Any]):
+    """Minutes logged per ente and month (or year): what billing charges beyond the convenzione."""
+    scope = org_scope(current_user)
+    org_id = args["organization_id"]
+    if scope is not None:
+        if org_id not in (None, scope):
+            raise NotFound("ente non trovato")
+        org_id = scope
+    year = args["year"] or local_today().year
+    totals = time_entries.time_totals(org_id, year, args["month"])
+    return {"organization_id": org_id, "year": year, "month": args["month"], **totals}
+
+
+# --- a ticket's SLA -----------------------------------------------------------------------------
+
+
+@bp.route("/tickets/<int:ticket_id>/sla", methods=["GET"])
+@permission_required("tickets.read")
+def ticket_sla(ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("richiesta non trovata")
+    check_org(current_user, ticket.organization_id)
+    info = sla_info(ticket)
+    clock = info["clock"]
+    return {
+        "ticket_id": ticket.id,
+        "sla_state": clock.state.value,
+        "policy_id": clock.policy.id,
+        "policy_name": clock.policy.name,
+        "tier": clock.tier,
+        "first_response_due": _iso(clock.first_response.due),
+        "first_response_state": clock.first_response.state.value,
+        "first_responded_at": _iso(clock.first_response.done_at),
+        "first_response_remaining_minutes": info["first_response_remaining"],
+        "resolution_due": _iso(clock.resolution.due),
+        "resolution_state": clock.resolution.state.value,
+        "resolved_at": _iso(clock.resolution.done_at),
+        "resolution_remaining_minutes": info["resolution_remaining"],
+        "paused_since": _iso(info["paused_since"]),
+        "paused_business_minutes": info["paused_minutes"],
+        "first_response_minutes": clock.policy.first_response_minutes,
+        "resolution_minutes": clock.policy.resolution_minutes,
+    }
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+
+@bp.route("/sla/policies", methods=["GET"])
+@permission_required("tickets.sla.report")
+def list_policies():
+    return page(PolicySchema(many=True).dump(admin.list_policies()), None)
+
+
+@bp.route("/sla/policies", methods=["POST"])
+@permission_required("tickets.sla.admin")
+def create_policy():
+    data = parse_or_422(PolicySchema(), request.get_json(silent=True) or {})
+    return PolicySchema().dump(admin.save_policy(actor=current_user, **data)), 201
+
+
+@bp.route("/sla/policies/<int:policy_id>", methods=["GET"])
+@permission_required("tickets.sla.report")
+def get_policy(policy_id: int):
+    return PolicySchema().dump(admin.get_policy(policy_id))
+
+
+@bp.route("/sla/policies/<int:policy_id>", methods=["PATCH"])
+@permission_required("tickets.sla.admin")
+def patch_policy(policy_id: int):
+    data = parse_or_422(PolicyPatchSchema(), request.get_json(silent=True) or {}, partial=True)
+    return PolicySchema().dump(admin.save_policy(actor=current_user, policy_id=policy_id, **data))
+
+
+@bp.route("/sla/policies/<int:policy_id>", methods=["DELETE"])
+@permission_required("tickets.sla.admin")
+def delete_policy(policy_id: int):
+    admin.delete_policy(actor=current_user, policy_id=policy_id)
+    return "", 204
+
+
+# --- calendars ----------------------------------------------------------------------------------
+
+
+@bp.route("/sla/calendars", methods=["GET"])
+@permission_required("tickets.sla.report")
+def list_calendars():
+    return page([_dump_calendar(c) for c in admin.list_calendars()], None)
+
+
+@bp.route("/sla/calendars", methods=["POST"])
+@permission_required("tickets.sla.admin")
+def create_calendar():
+    data = parse_or_422(CalendarSchema(), request.get_json(silent=True) or {})
+    return _dump_calendar(admin.save_calendar(actor=current_user, **data)), 201
+
+
+@bp.route("/sla/calendars/<int:calendar_id>", methods=["GET"])
+@permission_required("tickets.sla.report")
+def get_calendar(calendar_id: int):
+    return _dump_calendar(admin.get_calendar(calendar_id))
+
+
+@bp.route("/sla/calendars/<int:calendar_id>", methods=["PATCH"])
+@permission_required("tickets.sla.admin")
+def patch_calendar(calendar_id: int):
+    data = parse_or_422(CalendarPatchSchema(), request.get_json(silent=True) or {}, partial=True)
+    row = admin.get_calendar(calendar_id)
+    merged: dict[str, Any] = {
+        "name": row.name,
+        "timezone": row.timezone,
+        "holiday_subdiv": row.holiday_subdiv,
+        "national_holidays": row.national_holidays,
+        "is_default": row.is_default,
+        "hours": None,
+    }
+    merged.update(data)
+    return _dump_calendar(admin.save_calendar(actor=current_user, calendar_id=calendar_id, **merged))
+
+
+@bp.route("/sla/calendars/<int:calendar_id>", methods=["DELETE"])
+@permission_required("tickets.sla.admin")
+def delete_calendar(calendar_id: int):
+    admin.delete_calendar(actor=current_user, calendar_id=calendar_id)
+    return "", 204
+
+
+@bp.route("/sla/calendars/<int:calendar_id>/closures", methods=["POST"])
+@permission_required("tickets.sla.admin")
+def add_closure(calendar_id: int):
+    data = parse_or_422(ClosureSchema(), request.get_json(silent=True) or {})
+    row = admin.add_closure(actor=current_user, calendar_id=calendar_id, **data)
+    return ClosureSchema().dump(row), 201
+
+
+@bp.route("/sla/closures/<int:closure_id>", methods=["DELETE"])
+@permission_required("tickets.sla.admin")
+def delete_closure(closure_id: int):
+    admin.delete_closure(actor=current_user, closure_id=closure_id)
+    return "", 204
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+@bp.route("/sla/report", methods=["GET"])
+@bp.arguments(ReportArgs, location="query")
+@permission_required("tickets.sla.report")
+def report(args: dict[str, Any]):
+    """SLA compliance per ente, service or month; ``format=csv`` for a spreadsheet."""
+    year = args["year"] or local_today().year
+    data = reports.compliance_report(
+        year=year, month=args["month"], group=args["group"], organization_id=args["organization_id"]
+    )
+    if args["format"] == "csv":
+        return Response(
+            "\ufeff" + reports.report_csv(data),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="sla-{year}.csv"'},
+        )
+    return data
