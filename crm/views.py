@@ -81,9 +81,8 @@ def _service_choices() -> list[tuple[int, str]]:
 def _next_url(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    args = request.args.to_dict()
-    args["cursor"] = cursor
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {}), "cursor": cursor}
+    return url_for(request.endpoint or "crm.organization_list", **args)
 
 
 # --- enti ------------------------------------------------------------------------------------
@@ -110,8 +109,10 @@ def organization_list():
         user=current_user, limit=PAGE_SIZE, cursor=request.args.get("cursor"), **filters
     )
     current = services.current_agreements(o.id for o in items)
+    summary = services.coverage_summary(services.organizations_query(user=current_user, **filters))
     return render_template(
         "crm/organization_list.html",
+        summary=summary,
         organizations=items,
         current=current,
         filters=filters,
