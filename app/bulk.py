@@ -14,6 +14,7 @@ The load is additive: ids continue after what is already there, so it can run on
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import json
@@ -759,8 +760,12 @@ def load_bulk(
                 "inbound_items",
             ):
                 if _has_table(loader, table):
-                    cur.execute(f"ANALYZE {table}")
+                    # sets the visibility map too (index-only scans), as autovacuum would later
+                    cur.execute(f"VACUUM (ANALYZE) {table}")
     finally:
+        with contextlib.suppress(Exception):
+            conn.rollback()
+            conn.autocommit = False  # the connection goes back to the app's pool
         raw.close()
     return result
 
