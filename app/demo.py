@@ -23,15 +23,15 @@ log = logging.getLogger("presidio.demo")
 
 DEMO_PASSWORD = "presidio-demo"  # noqa: S105 - printed for the newcomer, demo only
 DEMO_USERS = [
-    ("admin@presidio.local", Role.ADMIN, "Alessandra Amministratrice"),
-    ("operatore@presidio.local", Role.OPERATOR, "Oscar Operatore"),
-    ("ragioneria@presidio.local", Role.FINANCE, "Francesca Ragioneria"),
+    ("admin@presidio.example.it", Role.ADMIN, "Alessandra Amministratrice"),
+    ("operatore@presidio.example.it", Role.OPERATOR, "Oscar Operatore"),
+    ("ragioneria@presidio.example.it", Role.FINANCE, "Francesca Ragioneria"),
 ]
 # Referenti bound to real comuni by ISTAT code; the first is the one printed as "the" referente login.
 DEMO_REFERENTI = [
-    ("referente@presidio.local", "072006", "Rocco Referente"),  # Bari
-    ("referente.altamura@presidio.local", "072004", "Angela Loiudice"),  # Altamura
-    ("referente.monopoli@presidio.local", "072030", "Marco Intini"),  # Monopoli
+    ("referente@presidio.example.it", "072006", "Rocco Referente"),  # Bari
+    ("referente.altamura@presidio.example.it", "072004", "Angela Loiudice"),  # Altamura
+    ("referente.monopoli@presidio.example.it", "072030", "Marco Intini"),  # Monopoli
 ]
 
 

@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import jobs, models, permissions, views  # noqa: F401
+    from billing import api, cli, jobs, models, panels, permissions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
+    api.init_api(app)
+    app.cli.add_command(cli.billing_cli)
+    panels.register()

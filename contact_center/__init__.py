@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from contact_center import models, permissions  # noqa: F401
-    from contact_center.phone import init_phone
+    from contact_center import api, cli, jobs, models, permissions, replies, views  # noqa: F401
 
-    init_phone(app)
+    replies.init_replies()
+    app.cli.add_command(cli.mail_cli)
+    views.init_views(app)
+    api.init_api(app)
+    if importlib.util.find_spec("contact_center.phone") is not None:
+        from contact_center.phone import init_phone
+
+        init_phone(app)

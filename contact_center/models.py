@@ -1,4 +1,8 @@
-"""The triage inbox: every inbound item from any channel is stored here before it is processed."""
+"""The contact center's tables: the triage inbox, the raw store, mailboxes, routing rules, PEC receipts.
+
+Every inbound item from any channel lands in ``InboundItem``; email (ordinary, PEC, piped in, the web
+form) is first written verbatim to ``RawMessage`` and only then processed, so nothing is ever lost.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
-from app.db import UTCDateTime, utcnow
+from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
 
 
@@ -36,6 +40,7 @@ class InboundItem(Model):
     __audit_exclude__ = ("body_text", "body_html", "meta")
     __table_args__ = (
         sa.Index("ix_inbound_items_status_id", "status", "id"),
+        sa.Index("ix_inbound_items_channel_status_id", "channel", "status", "id"),
         sa.Index("ix_inbound_items_sender_email", "sender_email"),
         sa.Index("ix_inbound_items_sender_phone", "sender_phone"),
     )
@@ -56,7 +61,9 @@ class InboundItem(Model):
     subject: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
     body_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     body_html: Mapped[str | None] = mapped_column(sa.Text)  # sanitized (nh3) before it is stored
-    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
     match_confidence: Mapped[str | None] = mapped_column(sa.String(10))  # known | probable
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
@@ -65,3 +72,152 @@ class InboundItem(Model):
     meta: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Email threading: the message's own Message-ID (the PEC's inner one for a PEC).
+    message_id: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    mailbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_mailboxes.id", ondelete="SET NULL"), index=True)
+    raw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_raw_messages.id", ondelete="SET NULL"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Suggestions from the routing rules, preselected in the triage form.
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    priority: Mapped[str | None] = mapped_column(sa.String(10))
+
+
+class MailboxKind(enum.StrEnum):
+    EMAIL = "email"
+    PEC = "pec"
+
+
+class Security(enum.StrEnum):
+    SSL = "ssl"  # IMAPS / SMTPS
+    STARTTLS = "starttls"
+    NONE = "none"  # only for a server on the same host (tests, a local relay)
+
+
+class Mailbox(TimestampMixin, Model):
+    """An IMAP mailbox the center reads (and whose SMTP it answers through). The password is never
+    stored: ``password_env`` names the environment variable that holds it."""
+
+    __tablename__ = "cc_mailboxes"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
+    kind: Mapped[MailboxKind] = mapped_column(
+        sa.Enum(MailboxKind, native_enum=False, length=10), nullable=False, default=MailboxKind.EMAIL
+    )
+    address: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, index=True)
+    imap_host: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    imap_port: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=993)
+    imap_security: Mapped[Security] = mapped_column(
+        sa.Enum(Security, native_enum=False, length=10), nullable=False, default=Security.SSL
+    )
+    imap_user: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    imap_folder: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="INBOX")
+    processed_folder: Mapped[str | None] = mapped_column(sa.String(200))  # move there after commit
+    smtp_host: Mapped[str | None] = mapped_column(sa.String(200))
+    smtp_port: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=465)
+    smtp_security: Mapped[Security] = mapped_column(
+        sa.Enum(Security, native_enum=False, length=10), nullable=False, default=Security.SSL
+    )
+    smtp_user: Mapped[str | None] = mapped_column(sa.String(254))
+    password_env: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    default_service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="SET NULL"))
+    default_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RawSource(enum.StrEnum):
+    IMAP = "imap"
+    PIPE = "pipe"  # POST /contact-center/email/inbound
+    WEB = "web"  # the public form, stored as an RFC 822 message
+
+
+class RawStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"  # quarantined: processing raised; kept with the error, can be reprocessed
+
+
+class RawMessage(Model):
+    """An inbound message exactly as it arrived, written before anything else happens to it."""
+
+    __tablename__ = "cc_raw_messages"
+    __table_args__ = (
+        sa.Index("ix_cc_raw_messages_status_id", "status", "id"),
+        sa.Index("ix_cc_raw_messages_client_ip", "client_ip", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[RawSource] = mapped_column(sa.Enum(RawSource, native_enum=False, length=10), nullable=False)
+    mailbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_mailboxes.id", ondelete="SET NULL"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(300), unique=True, nullable=False)
+    message_id: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    imap_uid: Mapped[str | None] = mapped_column(sa.String(40))  # "<uidvalidity>:<uid>"
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    status: Mapped[RawStatus] = mapped_column(
+        sa.Enum(RawStatus, native_enum=False, length=10), nullable=False, default=RawStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    client_ip: Mapped[str | None] = mapped_column(sa.String(64))  # web form rate limit
+
+
+class RuleKind(enum.StrEnum):
+    SENDER = "sender"  # exact address
+    DOMAIN = "domain"  # sender's domain (subdomains included)
+    KEYWORD = "keyword"  # word in subject or body
+    MAILBOX = "mailbox"  # arrived in a given mailbox
+
+
+class RuleAction(enum.StrEnum):
+    ROUTE = "route"  # set ente / service / team / priority
+    QUARANTINE = "quarantine"  # keep aside for an admin
+    SPAM = "spam"
+
+
+class RoutingRule(TimestampMixin, Model):
+    """Admin-editable routing: the first active matching rule (by position) applies."""
+
+    __tablename__ = "cc_routing_rules"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_cc_routing_rules_active_position", "active", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    kind: Mapped[RuleKind] = mapped_column(sa.Enum(RuleKind, native_enum=False, length=10), nullable=False)
+    pattern: Mapped[str] = mapped_column(sa.String(254), nullable=False, default="")
+    mailbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_mailboxes.id", ondelete="CASCADE"))
+    action: Mapped[RuleAction] = mapped_column(
+        sa.Enum(RuleAction, native_enum=False, length=12), nullable=False, default=RuleAction.ROUTE
+    )
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    priority: Mapped[str | None] = mapped_column(sa.String(10))
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=100)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class PecReceipt(Model):
+    """A PEC receipt (accettazione, avvenuta consegna, …) filed with the outbound message it proves."""
+
+    __tablename__ = "cc_pec_receipts"
+    __table_args__ = (sa.Index("ix_cc_pec_receipts_outbound", "outbound_email_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)  # X-Ricevuta value
+    ref_message_id: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    outbound_email_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbound_emails.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    recipient: Mapped[str | None] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    raw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cc_raw_messages.id", ondelete="SET NULL"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    daticert: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)

@@ -370,7 +370,7 @@ def current_agreements(org_ids: Iterable[int]) -> dict[int, Agreement]:
 
 def provinces() -> list[str]:
     return [
-        p
+        str(p)
         for (p,) in db.session.execute(
             sa.select(Organization.province)
             .where(Organization.province.is_not(None))
@@ -431,7 +431,7 @@ def _sync_portal_user(contact: Contact, actor: Any) -> None:
     if contact.portal_access and contact.active:
         if user is None:
             create_user(
-                email=contact.email,
+                email=contact.email or "",
                 role=Role.REFERENTE,
                 name=contact.name,
                 organization_id=contact.organization_id,

@@ -81,9 +81,8 @@ def _service_choices() -> list[tuple[int, str]]:
 def _next_url(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    args = request.args.to_dict()
-    args["cursor"] = cursor
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {}), "cursor": cursor}
+    return url_for(request.endpoint or "crm.organization_list", **args)
 
 
 # --- enti ------------------------------------------------------------------------------------

@@ -34,6 +34,17 @@ def ensure_database(url: str) -> None:
     admin.dispose()
 
 
+def fresh_globals_per_request(application) -> None:
+    """Tests keep one app context open for the whole session, and Flask reuses it for every request:
+    without this, ``g`` (the logged-in user, the CSRF token, the locale) would leak between requests."""
+    from flask import g, request_started
+
+    def _fresh_globals(sender, **extra) -> None:
+        g.__dict__.clear()
+
+    request_started.connect(_fresh_globals, application, weak=False)
+
+
 @pytest.fixture(scope="session")
 def app():
     url = os.environ["TEST_DATABASE_URL"]
@@ -46,14 +57,7 @@ def app():
             "ATTACHMENTS_DIR": f"/tmp/presidio-test-attachments-{os.getpid()}",
         }
     )
-    from flask import g, request_started
-
-    def _fresh_globals(sender, **extra) -> None:
-        # Tests keep one app context open for the whole session, and Flask reuses it for every
-        # request: without this, ``g`` (the logged-in user, the CSRF token) would leak between requests.
-        g.__dict__.clear()
-
-    request_started.connect(_fresh_globals, application, weak=False)
+    fresh_globals_per_request(application)
     with application.app_context():
         with _db.engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -66,10 +66,13 @@ def logout():
 def profile():
     token_form = TokenForm(prefix="tok")
     password_form = PasswordForm(prefix="pwd")
-    new_token = None
+    # Shown once, on the page the POST redirects to (so a reload never creates a second token).
+    new_token = session.pop("new_token", None) if request.method == "GET" else None
     if request.method == "POST" and request.form.get("action") == "token" and token_form.validate_on_submit():
-        _token, new_token = services.issue_token(user=current_user, name=token_form.name.data or "", actor=current_user)
+        _token, raw = services.issue_token(user=current_user, name=token_form.name.data or "", actor=current_user)
+        session["new_token"] = raw
         flash(_("Token creato: copialo ora, non verrà più mostrato."), "success")
+        return redirect(url_for("auth.profile"))
     elif request.method == "POST" and request.form.get("action") == "password" and password_form.validate_on_submit():
         if (
             services.authenticate(

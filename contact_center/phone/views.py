@@ -67,7 +67,8 @@ def ticket_url(ticket_id: int | None) -> str | None:
         ("tickets.ticket", "ticket_id"),
     ):
         try:
-            return url_for(endpoint, **{arg: ticket_id})
+            values: dict[str, Any] = {arg: ticket_id}
+            return url_for(endpoint, **values)
         except BuildError:
             continue
     return None
@@ -78,37 +79,36 @@ def org_url(org_id: int | None) -> str | None:
         return None
     for endpoint, arg in (("crm.organization_detail", "org_id"), ("crm.organization_detail", "organization_id")):
         try:
-            return url_for(endpoint, **{arg: org_id})
+            values: dict[str, Any] = {arg: org_id}
+            return url_for(endpoint, **values)
         except BuildError:
             continue
     return None
 
 
 def organizations() -> list[Any]:
-    """Active enti for the pickers (read-only; the CRM owns them)."""
-    from crm.models import Organization
+    """Active enti for the pickers, by name."""
+    from crm.services import organizations_query
 
-    return list(
-        db.session.execute(
-            sa.select(Organization.id, Organization.name)
-            .where(Organization.active.is_(True))
-            .order_by(Organization.name)
-        )
-    )
+    rows = db.session.scalars(organizations_query(active=True))
+    return sorted(((o.id, o.name) for o in rows), key=lambda o: o[1])
+
+
+def org_names_for(*groups: Any) -> dict[int, str]:
+    """Names of the enti of the calls/SMS shown (not every ente)."""
+    from crm.services import get_organization
+
+    ids = {o.organization_id for group in groups for o in group if o.organization_id}
+    return {i: org.name for i in ids if (org := get_organization(i)) is not None}
 
 
 def contacts_of(org_id: int | None) -> list[Any]:
-    from crm.models import Contact
+    from crm.services import contacts_query
 
     if not org_id:
         return []
-    return list(
-        db.session.execute(
-            sa.select(Contact.id, Contact.name, Contact.phone)
-            .where(Contact.organization_id == org_id, Contact.active.is_(True))
-            .order_by(Contact.name)
-        )
-    )
+    contacts = db.session.scalars(contacts_query(organization_id=org_id))
+    return sorted(((c.id, c.name, c.phone) for c in contacts if c.active), key=lambda c: c[1])
 
 
 def call_context(call: Call) -> dict[str, Any]:
@@ -142,14 +142,16 @@ def _flash_error(exc: DomainError) -> None:
 @permission_required("phone.console")
 def console():
     today = local_midnight(dt.datetime.now(local_tz()).date())
+    live, calls = services.live_calls(), services.todays_calls(since=today)
+    callbacks = services.callback_worklist(limit=50)
     return render_template(
         "contact_center/phone/console.html",
-        live=services.live_calls(),
-        calls=services.todays_calls(since=today),
-        callbacks=services.callback_worklist(limit=50),
+        live=live,
+        calls=calls,
+        callbacks=callbacks,
         labels=OUTCOME_LABELS,
         caller_label=services.caller_label,
-        org_names=dict(organizations()),
+        org_names=org_names_for(live, calls, callbacks),
         twilio=services.twilio_configured(),
     )
 
@@ -159,13 +161,14 @@ def console():
 def live_fragment():
     """The live part of the console, refreshed by app/static/js/phone-console.js."""
     today = local_midnight(dt.datetime.now(local_tz()).date())
+    live, calls = services.live_calls(), services.todays_calls(since=today)
     return render_template(
         "contact_center/phone/_live.html",
-        live=services.live_calls(),
-        calls=services.todays_calls(since=today),
+        live=live,
+        calls=calls,
         labels=OUTCOME_LABELS,
         caller_label=services.caller_label,
-        org_names=dict(organizations()),
+        org_names=org_names_for(live, calls),
     )
 
 
@@ -175,9 +178,9 @@ def call_detail(call_id: int):
     call = services.get_call(call_id)
     orgs = organizations()
     notes_form = forms.CallNotesForm(prefix="n", obj=None)
-    notes_form.organization_id.choices = [(None, _("— sconosciuto —"))] + [(o.id, o.name) for o in orgs]
+    notes_form.organization_id.choices = [(None, _("— sconosciuto —"))] + list(orgs)
     notes_form.contact_id.choices = [(None, _("— nessuno —"))] + [
-        (c.id, f"{c.name} ({c.phone or '—'})") for c in contacts_of(call.organization_id)
+        (cid, f"{name} ({phone or '—'})") for cid, name, phone in contacts_of(call.organization_id)
     ]
     if notes_form.validate_on_submit():
         try:
@@ -312,7 +315,7 @@ def call_recording(call_id: int):
 @permission_required("phone.console")
 def call_new():
     form = forms.ManualCallForm()
-    form.organization_id.choices = [(None, _("— riconosci dal numero —"))] + [(o.id, o.name) for o in organizations()]
+    form.organization_id.choices = [(None, _("— riconosci dal numero —"))] + organizations()
     if request.method == "GET":
         form.number.data = request.args.get("numero", "")
         form.started_at.data = dt.datetime.now(local_tz()).replace(second=0, microsecond=0, tzinfo=None)
@@ -348,7 +351,7 @@ def call_new():
 def call_log():
     form = forms.CallFilterForm(request.args)
     orgs = organizations()
-    form.organization_id.choices = [(None, _("Tutti"))] + [(o.id, o.name) for o in orgs]
+    form.organization_id.choices = [(None, _("Tutti"))] + list(orgs)
     if not form.validate():
         return render_template(
             "contact_center/phone/log.html",
@@ -357,7 +360,7 @@ def call_log():
             next_url=None,
             labels=OUTCOME_LABELS,
             caller_label=services.caller_label,
-            org_names=dict(orgs),
+            org_names={},
         ), 422
     stmt = services.call_filters(
         sa.select(Call),
@@ -385,7 +388,7 @@ def call_log():
         next_url=next_url,
         labels=OUTCOME_LABELS,
         caller_label=services.caller_label,
-        org_names=dict(orgs),
+        org_names=org_names_for(calls),
     )
 
 
@@ -425,7 +428,7 @@ def sms_list():
         messages=messages,
         next_url=next_url,
         caller_label=services.caller_label,
-        org_names=dict(organizations()),
+        org_names=org_names_for(messages),
         ticket_url=ticket_url,
     ), (422 if form.errors else 200)
 

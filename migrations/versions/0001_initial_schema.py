@@ -333,6 +333,53 @@ def upgrade():
         batch_op.create_index("ix_agreements_status_end", ["status", "end_date"], unique=False)
 
     op.create_table(
+        "cc_mailboxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.Enum("EMAIL", "PEC", name="mailboxkind", native_enum=False, length=10), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("imap_host", sa.String(length=200), nullable=False),
+        sa.Column("imap_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "imap_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("imap_user", sa.String(length=254), nullable=False),
+        sa.Column("imap_folder", sa.String(length=200), nullable=False),
+        sa.Column("processed_folder", sa.String(length=200), nullable=True),
+        sa.Column("smtp_host", sa.String(length=200), nullable=True),
+        sa.Column("smtp_port", sa.Integer(), nullable=False),
+        sa.Column(
+            "smtp_security",
+            sa.Enum("SSL", "STARTTLS", "NONE", name="security", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("smtp_user", sa.String(length=254), nullable=True),
+        sa.Column("password_env", sa.String(length=100), nullable=False),
+        sa.Column("default_service_id", sa.Integer(), nullable=True),
+        sa.Column("default_team_id", sa.Integer(), nullable=True),
+        sa.Column("last_polled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["default_service_id"],
+            ["services.id"],
+            name=op.f("fk_cc_mailboxes_default_service_id_services"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["default_team_id"], ["teams.id"], name=op.f("fk_cc_mailboxes_default_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_mailboxes")),
+        sa.UniqueConstraint("name", name=op.f("uq_cc_mailboxes_name")),
+    )
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cc_mailboxes_active"), ["active"], unique=False)
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -513,6 +560,91 @@ def upgrade():
     )
     with op.batch_alter_table("agreement_services", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreement_services_service_id"), ["service_id"], unique=False)
+
+    op.create_table(
+        "cc_raw_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "source", sa.Enum("IMAP", "PIPE", "WEB", name="rawsource", native_enum=False, length=10), nullable=False
+        ),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=300), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("imap_uid", sa.String(length=40), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("PENDING", "PROCESSED", "FAILED", name="rawstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("processed_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("client_ip", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_raw_messages_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_raw_messages")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_cc_raw_messages_dedupe_key")),
+    )
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_raw_messages_client_ip", ["client_ip", "received_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_raw_messages_message_id"), ["message_id"], unique=False)
+        batch_op.create_index("ix_cc_raw_messages_status_id", ["status", "id"], unique=False)
+
+    op.create_table(
+        "cc_routing_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("SENDER", "DOMAIN", "KEYWORD", "MAILBOX", name="rulekind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("pattern", sa.String(length=254), nullable=False),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "action",
+            sa.Enum("ROUTE", "QUARANTINE", "SPAM", name="ruleaction", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_cc_routing_rules_mailbox_id_cc_mailboxes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_cc_routing_rules_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_cc_routing_rules_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_cc_routing_rules_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_routing_rules")),
+    )
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_routing_rules_active_position", ["active", "position"], unique=False)
 
     op.create_table(
         "users",
@@ -745,6 +877,42 @@ def upgrade():
         batch_op.create_index("ix_tickets_sla_state", ["sla_state"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "cc_pec_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("ref_message_id", sa.String(length=300), nullable=True),
+        sa.Column("outbound_email_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("recipient", sa.String(length=254), nullable=True),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "daticert", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbound_email_id"],
+            ["outbound_emails.id"],
+            name=op.f("fk_cc_pec_receipts_outbound_email_id_outbound_emails"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_cc_pec_receipts_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_cc_pec_receipts_ticket_id_tickets"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cc_pec_receipts")),
+    )
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.create_index("ix_cc_pec_receipts_outbound", ["outbound_email_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"), ["ref_message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "invoices",
@@ -1106,6 +1274,16 @@ def upgrade():
         ),
         sa.Column("handled_by_id", sa.Integer(), nullable=True),
         sa.Column("handled_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column("mailbox_id", sa.Integer(), nullable=True),
+        sa.Column("raw_id", sa.Integer(), nullable=True),
+        sa.Column("claimed_by_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["claimed_by_id"], ["users.id"], name=op.f("fk_inbound_items_claimed_by_id_users"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_inbound_items_contact_id_contacts"), ondelete="SET NULL"
         ),
@@ -1113,10 +1291,28 @@ def upgrade():
             ["handled_by_id"], ["users.id"], name=op.f("fk_inbound_items_handled_by_id_users"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
+            ["mailbox_id"],
+            ["cc_mailboxes.id"],
+            name=op.f("fk_inbound_items_mailbox_id_cc_mailboxes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
             name=op.f("fk_inbound_items_organization_id_organizations"),
             ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_id"],
+            ["cc_raw_messages.id"],
+            name=op.f("fk_inbound_items_raw_id_cc_raw_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_inbound_items_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_inbound_items_team_id_teams"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["tickets.id"], name=op.f("fk_inbound_items_ticket_id_tickets"), ondelete="SET NULL"
@@ -1131,6 +1327,12 @@ def upgrade():
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_inbound_items_dedupe_key")),
     )
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
+        batch_op.create_index("ix_inbound_items_channel_status_id", ["channel", "status", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_claimed_by_id"), ["claimed_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_mailbox_id"), ["mailbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_items_raw_id"), ["raw_id"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_email", ["sender_email"], unique=False)
         batch_op.create_index("ix_inbound_items_sender_phone", ["sender_phone"], unique=False)
         batch_op.create_index("ix_inbound_items_status_id", ["status", "id"], unique=False)
@@ -1550,6 +1752,12 @@ def downgrade():
         batch_op.drop_index("ix_inbound_items_status_id")
         batch_op.drop_index("ix_inbound_items_sender_phone")
         batch_op.drop_index("ix_inbound_items_sender_email")
+        batch_op.drop_index(batch_op.f("ix_inbound_items_raw_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_message_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_mailbox_id"))
+        batch_op.drop_index(batch_op.f("ix_inbound_items_claimed_by_id"))
+        batch_op.drop_index("ix_inbound_items_channel_status_id")
 
     op.drop_table("inbound_items")
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
@@ -1601,6 +1809,12 @@ def downgrade():
         batch_op.drop_index("ix_invoices_agreement")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
+        batch_op.drop_index("ix_cc_pec_receipts_outbound")
+
+    op.drop_table("cc_pec_receipts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
@@ -1640,6 +1854,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_contact_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("cc_routing_rules", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_routing_rules_active_position")
+
+    op.drop_table("cc_routing_rules")
+    with op.batch_alter_table("cc_raw_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_cc_raw_messages_status_id")
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_message_id"))
+        batch_op.drop_index(batch_op.f("ix_cc_raw_messages_mailbox_id"))
+        batch_op.drop_index("ix_cc_raw_messages_client_ip")
+
+    op.drop_table("cc_raw_messages")
     with op.batch_alter_table("agreement_services", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreement_services_service_id"))
 
@@ -1671,6 +1896,10 @@ def downgrade():
         batch_op.drop_index("ix_contacts_email_lower")
 
     op.drop_table("contacts")
+    with op.batch_alter_table("cc_mailboxes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cc_mailboxes_active"))
+
+    op.drop_table("cc_mailboxes")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.drop_index("ix_agreements_status_end")
         batch_op.drop_index("ix_agreements_org_status")

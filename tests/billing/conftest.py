@@ -51,12 +51,12 @@ def issued(make_agreement, finance):
     """An issued fattura for a convenzione (year 2026), issued on 2026-02-01."""
     from billing import services, sources
 
-    def factory(**kwargs: Any):
+    def factory(issue_date: dt.date = dt.date(2026, 2, 1), **kwargs: Any):
         agreement = make_agreement(**kwargs)
         draft = services.create_annual_draft(terms=sources.get_agreement(agreement.id), year=2026)
         from app.extensions import db
 
         db.session.commit()
-        return services.issue_invoice(invoice_id=draft.id, actor=finance, issue_date=dt.date(2026, 2, 1))
+        return services.issue_invoice(invoice_id=draft.id, actor=finance, issue_date=issue_date)
 
     return factory

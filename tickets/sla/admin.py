@@ -110,25 +110,24 @@ def save_calendar(
     if errors:
         raise Invalid("calendario non valido", errors)
     parsed = _parse_hours(hours) if hours is not None else None
+    row = get_calendar(calendar_id) if calendar_id is not None else None
+    clash = db.session.scalar(
+        sa.select(BusinessCalendar.id).where(BusinessCalendar.name == name, BusinessCalendar.id != (calendar_id or 0))
+    )
+    if clash:
+        raise Invalid("nome già usato", {"name": ["esiste già un calendario con questo nome"]})
+    others = db.session.scalar(
+        sa.select(sa.func.count()).select_from(BusinessCalendar).where(BusinessCalendar.id != (calendar_id or 0))
+    )
     with transaction(actor=actor):
-        if calendar_id is None:
+        if row is None:
             row = BusinessCalendar(name=name)
             db.session.add(row)
-        else:
-            row = get_calendar(calendar_id)
-        clash = db.session.scalar(
-            sa.select(BusinessCalendar.id).where(BusinessCalendar.name == name, BusinessCalendar.id != (row.id or 0))
-        )
-        if clash:
-            raise Invalid("nome già usato", {"name": ["esiste già un calendario con questo nome"]})
         row.name = name
         row.timezone = timezone
         row.holiday_subdiv = subdiv
         row.national_holidays = bool(national_holidays)
-        first = not db.session.scalar(
-            sa.select(sa.func.count()).select_from(BusinessCalendar).where(BusinessCalendar.id != (row.id or 0))
-        )
-        row.is_default = bool(is_default) or first or bool(row.is_default and calendar_id is not None)
+        row.is_default = bool(is_default) or not others or bool(row.is_default and calendar_id is not None)
         db.session.flush()
         if row.is_default:
             db.session.execute(
@@ -211,7 +210,7 @@ def save_policy(*, actor: Any, policy_id: int | None = None, **data: Any) -> Sla
     """Create or update a policy: name, priority (or None = any), tier (or None = any), targets in
     business minutes, calendar (None = the default one), escalation email, active."""
     row = get_policy(policy_id) if policy_id is not None else None
-    current = {
+    current: dict[str, Any] = {
         "name": row.name if row else "",
         "priority": row.priority if row else None,
         "tier": row.tier if row else None,

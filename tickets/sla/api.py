@@ -289,7 +289,7 @@ def get_calendar(calendar_id: int):
 def patch_calendar(calendar_id: int):
     data = parse_or_422(CalendarPatchSchema(), request.get_json(silent=True) or {}, partial=True)
     row = admin.get_calendar(calendar_id)
-    merged = {
+    merged: dict[str, Any] = {
         "name": row.name,
         "timezone": row.timezone,
         "holiday_subdiv": row.holiday_subdiv,

@@ -59,6 +59,8 @@ def compliance_report(
         count(TicketSla.resolution_state, "met"),
         count(TicketSla.resolution_state, "breached"),
     ]
+    key: Any
+    label: Any
     if group == "organization":
         from crm.models import Organization
 

@@ -135,10 +135,10 @@ def calendar_edit(calendar_id: int | None = None):
         cal = load_calendar(row.id)
         today = local_today()
         for offset in range(0, 366):
-            day = today + dt.timedelta(days=offset)
-            reason = cal.closed_reason(day)
-            if reason and cal.hours.get(day.weekday()):
-                preview.append((day, reason))
+            when = today + dt.timedelta(days=offset)
+            reason = cal.closed_reason(when)
+            if reason and cal.hours.get(when.weekday()):
+                preview.append((when, reason))
             if len(preview) >= 12:
                 break
     return (

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class RunForm(FlaskForm):
+    year = IntegerField(_l("Anno da fatturare"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+
+
+class PaymentForm(FlaskForm):
+    amount = StringField(_l("Importo (€)"), validators=[DataRequired(), Length(max=20)])
+    paid_on = DateField(_l("Data del pagamento"), validators=[DataRequired()], default=dt.date.today)
+    method = SelectField(
+        _l("Metodo"),
+        choices=[
+            ("pagopa", _l("pagoPA")),
+            ("bonifico", _l("Bonifico")),
+            ("girofondi", _l("Girofondi (Tesoreria Unica)")),
+            ("altro", _l("Altro")),
+        ],
+    )
+    reference = StringField(_l("Riferimento (CRO, TRN, provvisorio)"), validators=[Optional(), Length(max=200)])
+
+
+class CreditNoteForm(FlaskForm):
+    reason = TextAreaField(_l("Motivo dello storno"), validators=[DataRequired(), Length(max=500)])
+
+
+class LineForm(FlaskForm):
+    description = StringField(_l("Descrizione"), validators=[DataRequired(), Length(max=1000)])
+    quantity = DecimalField(_l("Quantità"), validators=[DataRequired(), NumberRange(min=0.01)], places=2, default=1)
+    unit_price = DecimalField(_l("Prezzo unitario (€)"), validators=[DataRequired(), NumberRange(min=0.01)], places=2)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File CSV di riconciliazione (banca o pagoPA)"), validators=[FileRequired()])
+
+
+class AssignForm(FlaskForm):
+    invoice = StringField(_l("Numero documento o codice avviso"), validators=[DataRequired(), Length(max=60)])

@@ -1,0 +1,480 @@
+"""Email intake: store the raw message first, process it second, idempotently.
+
+``store_raw`` writes the bytes exactly as received (one row per Message-ID, or per content hash when
+there is none) and commits. ``process_raw`` turns a stored message into an ``InboundItem`` and, for a
+known sender or a reply, into a ticket or a ticket message — all in one transaction, so a crash at
+any point leaves either nothing or everything, and a retry converges. A message that makes
+processing raise stays stored as ``failed`` (quarantine) with its error, for an admin to reprocess.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from email import policy
+from email.message import Message
+from email.parser import BytesHeaderParser
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.db import transaction, utcnow
+from app.errors import NotFound
+from app.extensions import db
+from app.mail import OutboundEmail, queue_email, suppress, tickets_from_references
+from contact_center.channels import email as em
+from contact_center.channels import pec
+from contact_center.models import (
+    InboundChannel,
+    InboundItem,
+    InboundStatus,
+    Mailbox,
+    MailboxKind,
+    PecReceipt,
+    RawMessage,
+    RawSource,
+    RawStatus,
+    RoutingRule,
+    RuleAction,
+    RuleKind,
+)
+
+log = logging.getLogger("presidio.contact_center")
+
+TICKET_NUMBER = re.compile(r"\b(AST-\d{4}-\d{6})\b", re.I)
+
+
+# --- store -------------------------------------------------------------------------------------
+
+
+def dedupe_key_for(raw: bytes) -> tuple[str, str | None]:
+    """``mid:<Message-ID>`` when the message has one, else ``sha:<hash of the bytes>``."""
+    message_id = None
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        message_id = em.normalize_message_id(str(headers.get("Message-ID") or ""))
+    except Exception:  # noqa: BLE001
+        message_id = None
+    if message_id:
+        return f"mid:{message_id}"[:300], message_id
+    return f"sha:{em.raw_hash(raw)}", None
+
+
+def store_raw(
+    raw: bytes,
+    *,
+    source: RawSource,
+    mailbox_id: int | None = None,
+    imap_uid: str | None = None,
+    client_ip: str | None = None,
+) -> tuple[RawMessage, bool]:
+    """Write the message as received and commit. Returns (row, created); a duplicate returns the
+    stored row, whichever way it arrived first."""
+    key, message_id = dedupe_key_for(raw)
+    existing = db.session.scalar(sa.select(RawMessage).where(RawMessage.dedupe_key == key))
+    if existing is not None:
+        return existing, False
+    row = RawMessage(
+        source=source,
+        mailbox_id=mailbox_id,
+        dedupe_key=key,
+        message_id=message_id,
+        imap_uid=imap_uid,
+        raw=raw,
+        size=len(raw),
+        sha256=em.raw_hash(raw),
+        status=RawStatus.PENDING,
+        client_ip=client_ip,
+        received_at=utcnow(),
+    )
+    try:
+        with transaction():
+            db.session.add(row)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(sa.select(RawMessage).where(RawMessage.dedupe_key == key))
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def ingest(raw: bytes, **kwargs: Any) -> tuple[RawMessage, InboundItem | None]:
+    """Store then process (the IMAP poller and the tests use this)."""
+    row, _ = store_raw(raw, **kwargs)
+    return row, process_raw(row.id)
+
+
+# --- process -----------------------------------------------------------------------------------
+
+
+def process_raw(raw_id: int, *, actor: Any = None) -> InboundItem | None:
+    """Process a stored message once. Safe to call again: a processed message returns its item."""
+    row = db.session.get(RawMessage, raw_id)
+    if row is None:
+        raise NotFound("messaggio non trovato")
+    if row.status == RawStatus.PROCESSED:
+        return db.session.scalar(sa.select(InboundItem).where(InboundItem.raw_id == row.id))
+    try:
+        with transaction(actor=actor):
+            item = _process(row)
+            row.status = RawStatus.PROCESSED
+            row.processed_at = utcnow()
+            row.error = None
+            row.attempts += 1
+        return item
+    except Exception as exc:  # noqa: BLE001 - quarantine, never lose the message
+        db.session.rollback()
+        log.exception("inbound message %s failed to process", raw_id)
+        row = db.session.get(RawMessage, raw_id)
+        with transaction(actor=actor):
+            row.status = RawStatus.FAILED
+            row.attempts += 1
+            row.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=5))[-4000:]
+        return None
+
+
+def reprocess(*, raw_id: int, actor: Any = None) -> InboundItem | None:
+    row = db.session.get(RawMessage, raw_id)
+    if row is None:
+        raise NotFound("messaggio non trovato")
+    if row.status == RawStatus.FAILED:
+        with transaction(actor=actor):
+            row.status = RawStatus.PENDING
+    return process_raw(raw_id, actor=actor)
+
+
+def own_addresses() -> set[str]:
+    """Our addresses and domains: mail from them (or looping through them) is never a request."""
+    own: set[str] = set()
+    sender = (current_app.config.get("MAIL_FROM") or "").strip("<> ").lower()
+    if sender:
+        own.add(sender)
+        own.add(sender.rsplit("@", 1)[-1])
+    for (address,) in db.session.execute(sa.select(Mailbox.address)):
+        own.add(address.lower())
+    return own
+
+
+def _process(row: RawMessage) -> InboundItem:
+    msg = em.parse_bytes(row.raw)
+    mailbox = db.session.get(Mailbox, row.mailbox_id) if row.mailbox_id else None
+    channel = InboundChannel.WEB if row.source == RawSource.WEB else InboundChannel.EMAIL
+    base = {"raw_id": row.id, "dedupe_key": row.dedupe_key, "mailbox_id": row.mailbox_id, "received_at": utcnow()}
+
+    receipt = pec.receipt_kind(msg)
+    if receipt:
+        return _file_receipt(row, msg, receipt, base)
+
+    content: Message = msg
+    envelope = None
+    transport = pec.transport_kind(msg)
+    if transport == "posta-certificata":
+        envelope = pec.unwrap(msg)
+        channel = InboundChannel.PEC
+        content = envelope.inner or msg
+    elif transport:  # "errore": a transport anomaly, not a request
+        parsed = em.parse(msg)
+        return _store_item(
+            base, channel=InboundChannel.PEC, parsed=parsed, status=InboundStatus.IGNORED, reason="anomalia PEC"
+        )
+    elif mailbox is not None and mailbox.kind == MailboxKind.PEC:
+        channel = InboundChannel.PEC  # a plain message into a PEC box (non-certified sender)
+
+    parsed = em.parse(content)
+    if envelope is not None:
+        parsed.from_addr = pec.real_sender(msg, envelope) or parsed.from_addr
+        if not parsed.subject:
+            parsed.subject = pec.strip_pec_subject(em.header(msg, "Subject"))
+        parsed.message_id = parsed.message_id or em.normalize_message_id(envelope.daticert.get("msgid"))
+    form = _web_fields(msg) if row.source == RawSource.WEB else {}
+
+    if form.get("honeypot"):
+        return _store_item(
+            base,
+            channel=channel,
+            parsed=parsed,
+            status=InboundStatus.SPAM,
+            reason="modulo web: campo trappola compilato",
+        )
+    if row.source != RawSource.WEB:
+        auto = em.automatic_reason(content, parsed, own_addresses())
+        if auto:
+            for address, status in em.permanent_failures(msg):
+                suppress(address=address, reason=f"{status}: rimbalzo permanente")
+            return _store_item(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=auto)
+
+    from crm.services import match_email
+
+    sender = form.get("email") or parsed.from_addr
+    match = match_email(sender)
+    rule = match_rule(sender=sender, subject=parsed.subject, body=parsed.text, mailbox_id=row.mailbox_id)
+    org_id = form.get("organization_id") or match.organization_id
+    confidence = match.confidence
+    if org_id is None and rule is not None and rule.organization_id:
+        org_id, confidence = rule.organization_id, "probable"
+    service_id = (
+        form.get("service_id")
+        or (rule.service_id if rule else None)
+        or (mailbox.default_service_id if mailbox else None)
+    )
+    team_id = (rule.team_id if rule else None) or (mailbox.default_team_id if mailbox else None)
+    priority = (rule.priority if rule else None) or "normal"
+
+    item = _store_item(
+        base,
+        channel=channel,
+        parsed=parsed,
+        status=InboundStatus.NEW,
+        sender=sender,
+        sender_name=form.get("name") or parsed.from_name,
+        sender_phone=form.get("phone"),
+        organization_id=org_id,
+        contact_id=match.contact_id if match.organization_id == org_id else None,
+        match_confidence=confidence,
+        service_id=service_id,
+        team_id=team_id,
+        priority=priority,
+    )
+    if envelope is not None:
+        item.meta = {**item.meta, "pec": {"daticert": envelope.daticert, "envelope_subject": em.header(msg, "Subject")}}
+        item.meta = {**item.meta, "evidence": [_store_blob(a) for a in envelope.evidence]}
+
+    if rule is not None and rule.action == RuleAction.QUARANTINE:
+        item.status, item.reason = InboundStatus.QUARANTINED, f"regola «{rule.name}»"
+        return item
+    if rule is not None and rule.action == RuleAction.SPAM:
+        item.status, item.reason = InboundStatus.SPAM, f"regola «{rule.name}»"
+        return item
+
+    from contact_center import intake
+
+    thread_ticket = find_thread(parsed, sender_org_id=match.organization_id)
+    if thread_ticket is not None:
+        intake.attach_inbound_to_ticket(item_id=item.id, ticket_id=thread_ticket)
+        return item
+    if org_id is not None or channel == InboundChannel.WEB:
+        ticket = intake.create_ticket_from_inbound(
+            item_id=item.id,
+            organization_id=org_id,
+            service_id=service_id,
+            team_id=team_id,
+            priority=priority,
+            contact_id=item.contact_id,
+        )
+        send_acknowledgement(item, ticket)
+    return item
+
+
+def _web_fields(msg: Message) -> dict[str, Any]:
+    def as_int(name: str) -> int | None:
+        value = em.header(msg, name)
+        return int(value) if value.isdigit() else None
+
+    return {
+        "organization_id": as_int("X-Presidio-Organization"),
+        "service_id": as_int("X-Presidio-Service"),
+        "phone": em.header(msg, "X-Presidio-Phone") or None,
+        "name": em.header(msg, "X-Presidio-Name") or None,
+        "email": (em.header(msg, "X-Presidio-Email") or "").lower() or None,
+        "honeypot": em.header(msg, "X-Presidio-Honeypot") == "1",
+    }
+
+
+def _store_blob(att: em.Attachment) -> dict[str, Any]:
+    """Write the bytes where ticket attachments live (content-addressed) and describe them."""
+    import os
+
+    from tickets.services import attachment_path
+
+    path = attachment_path(att.sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(att.data)
+        os.replace(tmp, path)
+    return {
+        "filename": os.path.basename(att.filename.replace("\\", "/"))[:255] or "allegato",
+        "content_type": att.content_type,
+        "size": len(att.data),
+        "sha256": att.sha256,
+        "content_id": att.content_id,
+        "inline": att.inline,
+    }
+
+
+def _store_item(
+    base: dict[str, Any],
+    *,
+    channel: InboundChannel,
+    parsed: em.ParsedEmail,
+    status: InboundStatus,
+    reason: str | None = None,
+    sender: str | None = None,
+    sender_name: str | None = None,
+    **extra: Any,
+) -> InboundItem:
+    body = em.trim_reply(parsed.text)
+    item = InboundItem(
+        **base,
+        channel=channel,
+        status=status,
+        reason=reason,
+        message_id=parsed.message_id,
+        sender_email=(sender or parsed.from_addr or None),
+        sender_name=(sender_name or parsed.from_name or "")[:200],
+        subject=(parsed.subject or "")[:300],
+        body_text=body,
+        body_html=parsed.html,
+        meta={
+            **em.summary(parsed),
+            "full_text": parsed.text if body != parsed.text.strip() else None,
+            "attachments": [_store_blob(a) for a in parsed.attachments],
+        },
+        **extra,
+    )
+    if status != InboundStatus.NEW:
+        item.handled_at = utcnow()
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _file_receipt(row: RawMessage, msg: Message, kind: str, base: dict[str, Any]) -> InboundItem:
+    """A PEC receipt: file it with the outbound message it proves; it opens nothing."""
+    daticert, _ = pec.daticert_of(msg)
+    ref = em.normalize_message_id(em.header(msg, "X-Riferimento-Message-ID") or daticert.get("msgid"))
+    outbound = None
+    if ref:
+        outbound = db.session.scalar(sa.select(OutboundEmail).where(OutboundEmail.message_id == ref))
+    recipient = daticert.get("consegna") or next(iter([d["address"] for d in daticert.get("destinatari", [])]), None)
+    db.session.add(
+        PecReceipt(
+            kind=kind,
+            ref_message_id=ref,
+            outbound_email_id=outbound.id if outbound else None,
+            ticket_id=outbound.ticket_id if outbound else None,
+            recipient=(recipient or "")[:254] or None,
+            subject=em.header(msg, "Subject")[:500],
+            raw_id=row.id,
+            daticert=daticert,
+        )
+    )
+    parsed = em.parse(msg)
+    item = _store_item(
+        base,
+        channel=InboundChannel.PEC,
+        parsed=parsed,
+        status=InboundStatus.IGNORED,
+        reason=f"ricevuta PEC: {kind}",
+    )
+    item.ticket_id = outbound.ticket_id if outbound else None
+    return item
+
+
+# --- threading ---------------------------------------------------------------------------------
+
+
+def find_thread(parsed: em.ParsedEmail, *, sender_org_id: int | None) -> int | None:
+    """The ticket this message answers: our signed Message-IDs first, then any stored Message-ID in
+    In-Reply-To/References, then ``[AST-…]`` in the subject when the sender belongs to that ente."""
+    signed = tickets_from_references(parsed.in_reply_to, parsed.references)
+    if signed:
+        return signed[0]
+    ids = re.findall(r"<[^<>\s]+>", f"{parsed.in_reply_to or ''} {parsed.references or ''}")
+    if ids:
+        known: dict[str, int] = {}
+        for mid, ticket_id in db.session.execute(
+            sa.select(InboundItem.message_id, InboundItem.ticket_id).where(
+                InboundItem.message_id.in_(ids), InboundItem.ticket_id.is_not(None)
+            )
+        ):
+            if mid and ticket_id:
+                known.setdefault(mid, ticket_id)
+        for mid, ticket_id in db.session.execute(
+            sa.select(OutboundEmail.message_id, OutboundEmail.ticket_id).where(
+                OutboundEmail.message_id.in_(ids), OutboundEmail.ticket_id.is_not(None)
+            )
+        ):
+            if mid and ticket_id:
+                known.setdefault(mid, ticket_id)
+        in_reply_to = em.normalize_message_id(parsed.in_reply_to)
+        for mid in ([in_reply_to] if in_reply_to else []) + list(reversed(ids)):
+            if mid in known:
+                return known[mid]
+    number = TICKET_NUMBER.search(parsed.subject or "")
+    if number and sender_org_id:
+        from contact_center.sources import find_ticket
+
+        ticket = find_ticket(number.group(1).upper())
+        if ticket is not None and ticket.organization_id == sender_org_id:
+            return ticket.id
+    return None
+
+
+# --- routing rules -------------------------------------------------------------------------------
+
+
+def match_rule(*, sender: str | None, subject: str, body: str, mailbox_id: int | None) -> RoutingRule | None:
+    sender = (sender or "").lower()
+    domain = sender.rsplit("@", 1)[-1] if "@" in sender else ""
+    haystack = f"{subject}\n{body}".lower()
+    rules = db.session.scalars(
+        sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
+    )
+    for rule in rules:
+        pattern = (rule.pattern or "").strip().lower()
+        if rule.mailbox_id and rule.kind != RuleKind.MAILBOX and rule.mailbox_id != mailbox_id:
+            continue
+        if rule.kind == RuleKind.SENDER and pattern and sender == pattern:
+            return rule
+        if (
+            rule.kind == RuleKind.DOMAIN
+            and pattern
+            and (domain == pattern.lstrip("@") or domain.endswith("." + pattern.lstrip("@")))
+        ):
+            return rule
+        if rule.kind == RuleKind.KEYWORD and pattern and re.search(rf"\b{re.escape(pattern)}\b", haystack):
+            return rule
+        if rule.kind == RuleKind.MAILBOX and rule.mailbox_id and rule.mailbox_id == mailbox_id:
+            return rule
+    return None
+
+
+# --- acknowledgement -------------------------------------------------------------------------------
+
+
+def send_acknowledgement(item: InboundItem, ticket: Any) -> None:
+    """Tell the requester the ticket number, threaded on their message, through the mailbox it came in."""
+    if not item.sender_email:
+        return
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from contact_center.replies import routing_for_item
+
+    with force_locale("it"):
+        body = _(
+            "Gentile %(name)s,\n\nabbiamo ricevuto la sua richiesta e le abbiamo assegnato il numero %(number)s.\n"
+            "Per aggiungere informazioni risponda a questo messaggio lasciando il numero nell'oggetto.\n\n"
+            "Oggetto: %(subject)s\n\n%(center)s",
+            name=item.sender_name or item.sender_email,
+            number=ticket.number,
+            subject=ticket.subject,
+            center=current_app.config.get("CENTER_NAME", ""),
+        )
+        subject = _("[%(number)s] Richiesta ricevuta: %(subject)s", number=ticket.number, subject=ticket.subject)
+    queue_email(
+        to=item.sender_email,
+        subject=subject,
+        body_text=body,
+        ticket_id=ticket.id,
+        category="ack",
+        auto=True,
+        related_type="inbound_item",
+        related_id=item.id,
+        **routing_for_item(item),
+    )

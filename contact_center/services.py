@@ -1,0 +1,248 @@
+"""Admin rules of the contact center: mailboxes and routing rules; the triage queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import transaction
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from contact_center.models import (
+    InboundChannel,
+    InboundItem,
+    InboundStatus,
+    Mailbox,
+    MailboxKind,
+    PecReceipt,
+    RawMessage,
+    RawStatus,
+    RoutingRule,
+    RuleAction,
+    RuleKind,
+    Security,
+)
+
+MAILBOX_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "active",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "imap_user",
+    "imap_folder",
+    "processed_folder",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_user",
+    "password_env",
+    "default_service_id",
+    "default_team_id",
+)
+
+
+def _none_if_zero(value: Any) -> Any:
+    return None if value in (0, "", None) else value
+
+
+def save_mailbox(*, data: dict[str, Any], mailbox_id: int | None = None, actor: Any = None) -> Mailbox:
+    """Create or update a mailbox. The password itself is never accepted: only its env var name."""
+    if "password" in data:
+        raise Invalid("la password non si salva", {"password": ["usa password_env"]})
+    values = {k: data[k] for k in MAILBOX_FIELDS if k in data}
+    try:
+        if "kind" in values:
+            values["kind"] = MailboxKind(values["kind"])
+        for key in ("imap_security", "smtp_security"):
+            if key in values:
+                values[key] = Security(values[key])
+    except ValueError as exc:
+        raise Invalid(str(exc), {"kind": [str(exc)]}) from exc
+    for key in ("processed_folder", "smtp_host", "smtp_user", "default_service_id", "default_team_id"):
+        if key in values:
+            values[key] = _none_if_zero(values[key])
+    if values.get("address"):
+        values["address"] = values["address"].strip().lower()
+    with transaction(actor=actor):
+        if mailbox_id is None:
+            mailbox = Mailbox(**values)
+            db.session.add(mailbox)
+        else:
+            mailbox = get_mailbox(mailbox_id)
+            for key, value in values.items():
+                setattr(mailbox, key, value)
+        clash = db.session.scalar(
+            sa.select(Mailbox.id).where(Mailbox.name == mailbox.name, Mailbox.id != (mailbox.id or 0))
+        )
+        if clash:
+            raise Conflict("nome già usato", {"name": ["già usato da un'altra casella"]})
+        db.session.flush()
+    return mailbox
+
+
+def get_mailbox(mailbox_id: int) -> Mailbox:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        raise NotFound("casella non trovata")
+    return mailbox
+
+
+def list_mailboxes() -> list[Mailbox]:
+    return list(db.session.scalars(sa.select(Mailbox).order_by(Mailbox.name)))
+
+
+RULE_FIELDS = (
+    "name",
+    "kind",
+    "pattern",
+    "mailbox_id",
+    "action",
+    "organization_id",
+    "service_id",
+    "team_id",
+    "priority",
+    "position",
+    "active",
+)
+
+
+def save_rule(*, data: dict[str, Any], rule_id: int | None = None, actor: Any = None) -> RoutingRule:
+    values = {k: data[k] for k in RULE_FIELDS if k in data}
+    try:
+        values["kind"] = RuleKind(values.get("kind") or "")
+        values["action"] = RuleAction(values.get("action") or "route")
+    except ValueError as exc:
+        raise Invalid(str(exc), {"kind": [str(exc)]}) from exc
+    for key in ("mailbox_id", "organization_id", "service_id", "team_id", "priority"):
+        values[key] = _none_if_zero(values.get(key))
+    values["pattern"] = (values.get("pattern") or "").strip().lower()
+    if values["kind"] == RuleKind.MAILBOX and not values["mailbox_id"]:
+        raise Invalid("scegli la casella", {"mailbox_id": ["obbligatoria per questa condizione"]})
+    if values["kind"] != RuleKind.MAILBOX and not values["pattern"]:
+        raise Invalid("valore obbligatorio", {"pattern": ["obbligatorio per questa condizione"]})
+    if values["priority"] and values["priority"] not in ("low", "normal", "high", "urgent"):
+        raise Invalid("priorità non valida", {"priority": [values["priority"]]})
+    with transaction(actor=actor):
+        if rule_id is None:
+            rule = RoutingRule(**values)
+            db.session.add(rule)
+        else:
+            rule = get_rule(rule_id)
+            for key, value in values.items():
+                setattr(rule, key, value)
+        db.session.flush()
+    return rule
+
+
+def get_rule(rule_id: int) -> RoutingRule:
+    rule = db.session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound("regola non trovata")
+    return rule
+
+
+def delete_rule(*, rule_id: int, actor: Any = None) -> None:
+    with transaction(actor=actor):
+        db.session.delete(get_rule(rule_id))
+
+
+def list_rules() -> list[RoutingRule]:
+    return list(db.session.scalars(sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+# --- triage queries -------------------------------------------------------------------------------
+
+
+def inbox_query(
+    *,
+    status: str | None = "new",
+    channel: str | None = None,
+    mailbox_id: int | None = None,
+    claimed: str | None = None,
+    user_id: int | None = None,
+    q: str | None = None,
+    organization_id: int | None = None,
+) -> sa.Select:
+    """The triage inbox: items not yet on a ticket by default, any filter narrowing it."""
+    stmt = sa.select(InboundItem)
+    if status and status != "all":
+        try:
+            stmt = stmt.where(InboundItem.status == InboundStatus(status))
+        except ValueError as exc:
+            raise Invalid("stato non valido", {"status": [status]}) from exc
+    if channel:
+        try:
+            stmt = stmt.where(InboundItem.channel == InboundChannel(channel))
+        except ValueError as exc:
+            raise Invalid("canale non valido", {"channel": [channel]}) from exc
+    if mailbox_id:
+        stmt = stmt.where(InboundItem.mailbox_id == mailbox_id)
+    if organization_id:
+        stmt = stmt.where(InboundItem.organization_id == organization_id)
+    if claimed == "mine" and user_id:
+        stmt = stmt.where(InboundItem.claimed_by_id == user_id)
+    elif claimed == "unclaimed":
+        stmt = stmt.where(InboundItem.claimed_by_id.is_(None))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(InboundItem.subject).like(like),
+                sa.func.lower(sa.func.coalesce(InboundItem.sender_email, "")).like(like),
+                sa.func.lower(InboundItem.sender_name).like(like),
+                sa.func.coalesce(InboundItem.sender_phone, "").like(like),
+            )
+        )
+    return stmt
+
+
+def inbox_counts() -> dict[str, int]:
+    rows = db.session.execute(sa.select(InboundItem.status, sa.func.count()).group_by(InboundItem.status))
+    return {str(s.value if hasattr(s, "value") else s): n for s, n in rows}
+
+
+def failed_raw_messages(limit: int = 200) -> list[RawMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(RawMessage)
+            .where(RawMessage.status == RawStatus.FAILED)
+            .order_by(RawMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_raw(raw_id: int) -> RawMessage:
+    row = db.session.get(RawMessage, raw_id)
+    if row is None:
+        raise NotFound("messaggio non trovato")
+    return row
+
+
+def receipts_for_ticket(ticket_id: int) -> list[PecReceipt]:
+    return list(
+        db.session.scalars(sa.select(PecReceipt).where(PecReceipt.ticket_id == ticket_id).order_by(PecReceipt.id))
+    )
+
+
+def recent_web_requests(client_ip: str, window: dt.timedelta) -> int:
+    from app.db import utcnow
+    from contact_center.models import RawSource
+
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RawMessage)
+            .where(
+                RawMessage.source == RawSource.WEB,
+                RawMessage.client_ip == client_ip,
+                RawMessage.received_at >= utcnow() - window,
+            )
+        )
+        or 0
+    )
