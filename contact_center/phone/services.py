@@ -646,6 +646,7 @@ def add_call_to_ticket(*, call_id: int, ticket_id: int, actor: Any, notes: str =
             channel="phone",
             message_ref=call.call_sid,
             actor=actor,
+            notify=False,  # a record of the call, not a reply to e-mail
         )
         call.ticket_id = message.ticket_id
         if call.operator_id is None:
@@ -959,7 +960,13 @@ def send_sms(
         db.session.flush()
         if ticket is not None:
             message = add_message(
-                ticket_id=ticket.id, body=body, internal=False, channel="sms", actor=actor, author_label="SMS"
+                ticket_id=ticket.id,
+                body=body,
+                internal=False,
+                channel="sms",
+                actor=actor,
+                author_label="SMS",
+                notify=False,  # the SMS is the notification
             )
             sms.ticket_message_id = message.id
         enqueue("phone.send_sms", queue="default", sms_id=sms.id)

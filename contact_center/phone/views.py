@@ -550,4 +550,34 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[TimelineEv
     return events
 
 
-__all__ = ["bp", "org_timeline", "CallOutcome"]
+def org_panel(organization_id: int, user: Any) -> dict[str, Any] | None:
+    """The phone panel of the ente's 360° page: recent calls, callbacks, click-to-call to contacts."""
+    if not can(user, "phone.console"):
+        return None
+    recent = list(
+        db.session.scalars(
+            sa.select(Call)
+            .where(Call.organization_id == organization_id)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(5)
+        )
+    )
+    callbacks = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Call)
+        .where(Call.organization_id == organization_id, Call.callback_needed.is_(True))
+    )
+    return {
+        "organization_id": organization_id,
+        "recent": recent,
+        "callbacks": callbacks or 0,
+        "contacts": [c for c in contacts_of(organization_id) if c[2]],
+        "labels": OUTCOME_LABELS,
+        "caller_label": services.caller_label,
+        "click_to_call": services.twilio_configured()
+        and bool(current_app.config.get("TWILIO_NUMBER"))
+        and can(user, "phone.call"),
+    }
+
+
+__all__ = ["bp", "org_timeline", "org_panel", "CallOutcome"]

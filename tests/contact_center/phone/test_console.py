@@ -215,3 +215,33 @@ def test_calls_and_sms_on_the_ente_timeline(db, comune, make_user, ringing_call,
         assert any(e.kind == "call" and "Maria Loiudice" in e.title for e in events)
         referente = make_user("referente", organization=org)
         assert [e for e in panels.org_timeline(org.id, referente) if e.kind in ("call", "sms")] == []
+
+
+def test_ente_page_shows_the_phone_panel_with_click_to_call(client, login_as, ringing_call, comune, twilio_config):
+    org, _contact = comune
+    login_as("operator")
+    html = client.get(f"/crm/enti/{org.id}").get_data(as_text=True)
+    assert 'data-panel="phone"' in html and "Chiama Maria Loiudice" in html
+    assert f"/contact-center/telefono/chiamate/{ringing_call.id}" in html
+
+
+def test_click_to_call_from_the_ente_page_queues_the_call(client, login_as, get_csrf, comune, twilio_config, db):
+    from app.jobs.models import OutboxJob
+
+    org, contact = comune
+    user = login_as("operator")
+    user.phone = "+393401112233"
+    db.session.commit()
+    token = get_csrf(f"/crm/enti/{org.id}")
+    twilio_config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"
+    try:
+        response = client.post(
+            "/contact-center/telefono/chiama",
+            data={"csrf_token": token, "to": "+393351234567", "contact_id": contact.id},
+        )
+    finally:
+        twilio_config["TWILIO_API_BASE_URL"] = None
+    assert response.status_code == 302
+    call = db.session.scalar(sa.select(Call))
+    assert call.direction.value == "outbound" and call.contact_id == contact.id and call.operator_id == user.id
+    assert db.session.scalar(sa.select(OutboxJob.name)) == "phone.place_call"

@@ -222,3 +222,31 @@ def test_callback_without_required_fields_is_400_not_500(twilio):
     assert twilio.post("/contact-center/twilio/voice/status", {"AccountSid": "AC1"}).status_code == 400
     assert twilio.post("/contact-center/twilio/voice/recording", {"CallSid": "CA1"}).status_code == 400
     assert twilio.post("/contact-center/twilio/sms", {"Body": "ciao"}).status_code == 400
+
+
+def test_voicemail_recording_is_downloaded_onto_the_ticket_when_configured(twilio, at_time, db, app, comune, run_jobs):
+    from contact_center.phone.transport import register_transport
+    from tests.contact_center.phone.test_sms import Recorder
+    from tickets.models import TicketAttachment
+
+    register_transport("recorder", Recorder)
+    app.config.update(PHONE_TRANSPORT="recorder", PHONE_DOWNLOAD_RECORDINGS=True)
+    try:
+        at_time(CLOSED)
+        params = call_params()
+        twilio.post("/contact-center/twilio/voice", params)
+        rec = {
+            **params,
+            "RecordingSid": "RE" + "f" * 32,
+            "RecordingUrl": "https://api.twilio.com/rec/RE3",
+            "RecordingDuration": "9",
+        }
+        twilio.post("/contact-center/twilio/voice/recording", rec)
+        run_jobs()
+    finally:
+        app.config.update(PHONE_TRANSPORT="twilio", PHONE_DOWNLOAD_RECORDINGS=False)
+    attachment = db.session.scalar(sa.select(TicketAttachment))
+    assert attachment.content_type == "audio/mpeg" and attachment.filename.startswith("segreteria-")
+    call = db.session.scalar(sa.select(Call))
+    db.session.refresh(call)
+    assert call.recording_stored_sha256 == attachment.sha256
