@@ -142,16 +142,18 @@ def test_survey_link(client, make_user):
 
 
 def test_panel_and_timeline_on_the_ente_page(client, login, make_user, make_org):
-    from app import panels
+    from tickets.panels import org_panel, org_timeline
 
     op = make_user("operator")
     org = make_org(name="Comune di Noci")
     t = services.open_ticket(subject="Wi-Fi biblioteca", organization_id=org.id, notify=False)
-    data = dict((p.key, d) for p, d in panels.org_panels(org.id, op))
-    assert data["tickets"]["open"] == 1 and data["tickets"]["recent"][0].id == t.id
+    data = org_panel(org.id, op)
+    assert data["open"] == 1 and data["recent"][0].id == t.id
     login(op)
     html = client.get(f"/crm/enti/{org.id}").get_data(as_text=True)
     assert "Wi-Fi biblioteca" in html
+    with client.application.test_request_context():
+        assert [e.title for e in org_timeline(org.id, op, 10)] == [f"{t.number} — Wi-Fi biblioteca"]
 
 
 def test_canned_and_team_admin(client, login, make_user):
