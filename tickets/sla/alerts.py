@@ -156,7 +156,17 @@ def _recipients(ticket: Ticket, clock: Clock, level: AlertLevel) -> list[tuple[s
 
 
 def ticket_url(ticket_id: int) -> str:
-    return f"{current_app.config.get('PUBLIC_BASE_URL', '').rstrip('/')}/ticket/sla/richiesta/{ticket_id}"
+    """The operator's page of the ticket, absolute (emails are read outside the app)."""
+    from flask import url_for
+
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
+    with current_app.test_request_context("/", base_url=base or None):
+        for endpoint in ("tickets.detail", "tickets_sla.ticket_page"):
+            try:
+                return url_for(endpoint, ticket_id=ticket_id, _external=True)
+            except Exception:  # noqa: BLE001, S112 - the tickets page may be named differently
+                continue
+    return f"{base}/ticket/{ticket_id}"
 
 
 def _send(ticket: Ticket, kind: AlertKind, level: AlertLevel, due: dt.datetime, address: str, locale: str) -> None:

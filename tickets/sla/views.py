@@ -313,7 +313,7 @@ def _visible_ticket(ticket_id: int) -> Ticket:
 
 def ticket_detail_url(ticket: Ticket) -> str:
     """The tickets module's page of the ticket when it has one, else this module's SLA page."""
-    for endpoint in ("tickets.ticket_detail", "tickets.detail", "tickets.ticket", "tickets.show"):
+    for endpoint in ("tickets.detail", "tickets.ticket_detail"):
         try:
             return url_for(endpoint, ticket_id=ticket.id)
         except Exception:  # noqa: BLE001, S112 - the endpoint may not exist (yet)
@@ -406,6 +406,7 @@ def template_helpers() -> dict[str, Any]:
         "sla_time_info": _ticket_time_context,
         "sla_state_labels": SLA_STATES,
         "sla_minutes": format_minutes,
+        "sla_ticket_url": ticket_detail_url,
     }
 
 

@@ -59,6 +59,7 @@ def test_breach_is_notified_once_to_assignee_team_and_escalation(db, make_ticket
     )
     assert all(t.number in e.subject and "SLA violato" in e.subject for e in emails)
     assert all(e.ticket_id == t.id for e in emails)
+    assert f"/ticket/{t.id}" in emails[0].body_text and t.number in emails[0].body_text
 
     # the job runs again (next period, a second worker): nothing new is sent
     _run_check(run_jobs)
