@@ -111,7 +111,7 @@ def test_admin_sees_a_failed_job_and_retries_it(client, db, app, login_as, get_c
     assert "test.flaky" in page and "servizio esterno non raggiungibile" in page
     assert "Riprova" in page
     admin_home = client.get("/admin").get_data(as_text=True)
-    assert "job falliti" in admin_home
+    assert "Job falliti" in admin_home
     response = client.post(f"/admin/jobs/{row.id}/riprova", data={"csrf_token": get_csrf("/admin/jobs")})
     assert response.status_code == 302
     assert "Job rimesso in coda." in client.get("/admin/jobs").get_data(as_text=True)
