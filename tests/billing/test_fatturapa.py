@@ -103,10 +103,9 @@ def test_validator_catches_broken_totals(issued):
 
 def test_a38_semantic_validation_passes(issued, finance):
     """a38 models FatturaPA and applies its semantic checks (UnitaMisura with Quantita, totals…)."""
-    import xml.etree.ElementTree as ET
-
     from a38 import fattura as a38_fattura
     from a38 import validation
+    from defusedxml import ElementTree as ET
 
     invoice = issued(cig="ZA12345678", cup="J51B21000010001")
     note = services.create_credit_note(invoice_id=invoice.id, actor=finance)
