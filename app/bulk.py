@@ -569,7 +569,7 @@ class _Loader:
         for col in model_table.columns:
             if col.name in given or col.primary_key or col.server_default is not None or col.nullable:
                 continue
-            default = col.default
+            default: Any = col.default
             if default is None:
                 continue
             if getattr(default, "is_scalar", False):

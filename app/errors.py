@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ServiceUnavailable as ServiceUnavailableHTTP
 
 
 class DomainError(Exception):
@@ -119,6 +122,34 @@ def init_app(app: Flask) -> None:
                     fields.update(location_fields)
             status = 422 if status in (400, 422) else status
         return _respond(status, HTTP_CODES.get(status, "error"), _http_message(status, err), fields)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    def _database_unavailable(err: Exception):
+        """The database went away (restart, failover, network): a clean 503, never a traceback.
+
+        The session is rolled back so nothing half-written survives, and the pool (pre-ping) opens
+        fresh connections by itself once PostgreSQL is back.
+        """
+        from app.extensions import db
+
+        app.logger.warning("database unavailable: %s", str(err).splitlines()[0] if str(err) else type(err).__name__)
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            db.session.rollback()
+        message = _http_message(503, ServiceUnavailableHTTP())
+        try:
+            response = _respond(503, "service_unavailable", message)
+        except Exception:  # noqa: BLE001 - the error page itself needed the database (current user)
+            body = error_body("service_unavailable", message)
+            response = (
+                (jsonify(body), 503)
+                if wants_json()
+                else (f"<!doctype html><title>503</title><h1>503</h1><p>{message}</p>", 503)
+            )
+        resp = app.make_response(response)
+        resp.headers["Retry-After"] = "5"
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

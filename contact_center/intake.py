@@ -111,8 +111,10 @@ def create_ticket_from_inbound(
     subject: str | None = None,
     contact_id: int | None = None,
     team_id: int | None = None,
+    acknowledge: bool = True,
 ):
-    """Open a ticket from a triage item (operator action, or automatic for a known sender)."""
+    """Open a ticket from a triage item (operator action, or automatic for a known sender); the
+    sender of an email, PEC or web request gets the ticket number back."""
     from tickets.services import open_ticket
 
     item = _open_item(item_id)
@@ -129,6 +131,7 @@ def create_ticket_from_inbound(
             author_label=_author_label(item),
             message_ref=item.message_id,
             actor=actor,
+            notify=False,  # the contact center acknowledges to the sender itself (mailflow.send_acknowledgement)
         )
         _copy_attachments(item, ticket.id, None, actor)
         item.ticket_id = ticket.id
@@ -137,6 +140,10 @@ def create_ticket_from_inbound(
             item.organization_id = organization_id
         item.handled_by_id = getattr(actor, "id", None)
         item.handled_at = utcnow()
+        if acknowledge and item.sender_email and item.channel != InboundChannel.PHONE:
+            from contact_center.mailflow import send_acknowledgement
+
+            send_acknowledgement(item, ticket)
     return ticket
 
 
@@ -146,7 +153,7 @@ def attach_inbound_to_ticket(*, item_id: int, ticket_id: int, actor: Any = None)
     from tickets.services import add_message
 
     item = _open_item(item_id)
-    with transaction(actor=actor):
+    with transaction(actor=actor):  # the operator is the audit actor; the message is the requester's
         message = add_message(
             ticket_id=ticket_id,
             body=item.body_text or item.subject or "(messaggio vuoto)",
@@ -154,7 +161,7 @@ def attach_inbound_to_ticket(*, item_id: int, ticket_id: int, actor: Any = None)
             author_label=_author_label(item),
             channel=CHANNEL_TO_TICKET[item.channel],
             message_ref=item.message_id,
-            actor=actor,
+            actor=None,
         )
         _copy_attachments(item, message.ticket_id, message.id, actor)
         item.ticket_id = message.ticket_id

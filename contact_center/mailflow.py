@@ -257,7 +257,7 @@ def _process(row: RawMessage) -> InboundItem:
         intake.attach_inbound_to_ticket(item_id=item.id, ticket_id=thread_ticket)
         return item
     if org_id is not None or channel == InboundChannel.WEB:
-        ticket = intake.create_ticket_from_inbound(
+        intake.create_ticket_from_inbound(
             item_id=item.id,
             organization_id=org_id,
             service_id=service_id,
@@ -265,7 +265,6 @@ def _process(row: RawMessage) -> InboundItem:
             priority=priority,
             contact_id=item.contact_id,
         )
-        send_acknowledgement(item, ticket)
     return item
 
 

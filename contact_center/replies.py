@@ -84,7 +84,14 @@ def reply_context_for_ticket(ticket_id: int) -> dict[str, Any] | None:
     )
     if item is None:
         return None
-    return routing_for_item(item)
+    routing = routing_for_item(item)
+    # The ticket module threads its own replies (it knows every Message-ID of the ticket); we say
+    # through which mailbox, from which address and, for a sender who is not a known contact, to whom.
+    routing.pop("in_reply_to", None)
+    routing.pop("references", None)
+    if item.sender_email:
+        routing["to"] = item.sender_email
+    return routing
 
 
 def init_replies() -> None:

@@ -68,6 +68,12 @@ def save_mailbox(*, data: dict[str, Any], mailbox_id: int | None = None, actor: 
             values[key] = _none_if_zero(values[key])
     if values.get("address"):
         values["address"] = values["address"].strip().lower()
+    if "name" in values:
+        clash = db.session.scalar(
+            sa.select(Mailbox.id).where(Mailbox.name == values["name"], Mailbox.id != (mailbox_id or 0))
+        )
+        if clash:
+            raise Conflict("nome già usato", {"name": ["già usato da un'altra casella"]})
     with transaction(actor=actor):
         if mailbox_id is None:
             mailbox = Mailbox(**values)
@@ -76,11 +82,6 @@ def save_mailbox(*, data: dict[str, Any], mailbox_id: int | None = None, actor: 
             mailbox = get_mailbox(mailbox_id)
             for key, value in values.items():
                 setattr(mailbox, key, value)
-        clash = db.session.scalar(
-            sa.select(Mailbox.id).where(Mailbox.name == mailbox.name, Mailbox.id != (mailbox.id or 0))
-        )
-        if clash:
-            raise Conflict("nome già usato", {"name": ["già usato da un'altra casella"]})
         db.session.flush()
     return mailbox
 

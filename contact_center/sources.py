@@ -7,24 +7,16 @@ from typing import Any
 
 
 def organization_choices() -> list[tuple[int, str]]:
-    """(id, name) of every ente, for selects. Uses the CRM's list service when it offers one."""
-    import crm.services as crm
+    """(id, name) of every ente, by name, for selects (through the CRM's paginated list)."""
+    from crm.services import list_organizations
 
-    lister = getattr(crm, "list_organizations", None)
-    if lister is not None:
-        try:
-            rows = lister()
-            return [(o.id, o.name) for o in rows]
-        except TypeError:
-            pass
-    import sqlalchemy as sa
-
-    from app.extensions import db
-    from crm.models import Organization
-
-    return [
-        (i, n) for i, n in db.session.execute(sa.select(Organization.id, Organization.name).order_by(Organization.name))
-    ]
+    out: list[tuple[int, str]] = []
+    cursor = None
+    while True:
+        rows, cursor = list_organizations(limit=200, cursor=cursor)
+        out.extend((o.id, o.name) for o in rows)
+        if not cursor:
+            return out
 
 
 def organization_names(ids: set[int]) -> dict[int, str]:

@@ -216,11 +216,34 @@ def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
 # --- organizations ---------------------------------------------------------------------------
 
 
+def _fill_from_registry(values: dict[str, Any]) -> None:
+    """A new comune given by its ISTAT code gets what the bundled registry knows and was left blank."""
+    if values.get("kind") != OrgKind.COMUNE or not values.get("istat_code"):
+        return
+    from crm.registry import lookup
+
+    comune = lookup(istat_code=values["istat_code"])
+    if comune is None:
+        return
+    defaults = {
+        "belfiore_code": comune.belfiore_code,
+        "province": comune.province,
+        "region": comune.region,
+        "city": comune.name,
+        "population": comune.population,
+        "population_year": comune.population_year if values.get("population") is None else None,
+    }
+    for key, value in defaults.items():
+        if values.get(key) in (None, "") and value is not None:
+            values[key] = value
+
+
 def create_organization(*, actor: Any = None, **data: Any) -> Organization:
     unknown = set(data) - set(ORG_FIELDS)
     if unknown:
         raise Invalid("campi sconosciuti", {k: ["campo sconosciuto"] for k in sorted(unknown)})
     values = clean_organization(data)
+    _fill_from_registry(values)
     with transaction(actor=actor):
         _check_unique(None, values)
         org = Organization(**values)
@@ -346,6 +369,21 @@ def organizations_query(
                 Organization.id.in_(sa.select(Agreement.organization_id).where(Agreement.status == status))
             )
     return stmt
+
+
+def coverage_summary(stmt: sa.Select) -> dict[str, int]:
+    """How many of the enti selected by ``stmt`` are covered by a convenzione in force, and how many
+    of those end within 90 days: the finance officer's "at a glance"."""
+    today = local_today()
+    ids = stmt.with_only_columns(Organization.id).order_by(None).subquery()
+    in_force = sa.select(Agreement.organization_id).where(
+        Agreement.status == AgreementStatus.ACTIVE, Agreement.start_date <= today, Agreement.end_date >= today
+    )
+    expiring = in_force.where(Agreement.end_date <= today + dt.timedelta(days=90))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    covered = db.session.scalar(sa.select(sa.func.count()).select_from(ids).where(ids.c.id.in_(in_force))) or 0
+    ending = db.session.scalar(sa.select(sa.func.count()).select_from(ids).where(ids.c.id.in_(expiring))) or 0
+    return {"total": total, "covered": covered, "uncovered": total - covered, "expiring": ending}
 
 
 def current_agreements(org_ids: Iterable[int]) -> dict[int, Agreement]:

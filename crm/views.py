@@ -109,8 +109,10 @@ def organization_list():
         user=current_user, limit=PAGE_SIZE, cursor=request.args.get("cursor"), **filters
     )
     current = services.current_agreements(o.id for o in items)
+    summary = services.coverage_summary(services.organizations_query(user=current_user, **filters))
     return render_template(
         "crm/organization_list.html",
+        summary=summary,
         organizations=items,
         current=current,
         filters=filters,

@@ -81,10 +81,11 @@ def _thread(ticket_id: int) -> tuple[str | None, str | None]:
 
 def _to_requester(ticket: Ticket, template: str, subject: Any, **context: Any) -> mail.OutboundEmail | None:
     address, name, locale = requester(ticket)
+    overrides = mail.reply_context(ticket.id)
+    address = address or overrides.get("to")  # e.g. a PEC from an ente's address that is no contact
     if not address:
         return None
     in_reply_to, references = _thread(ticket.id)
-    overrides = mail.reply_context(ticket.id)
     with force_locale(locale):
         body = render_template(
             f"tickets/email/{template}.txt",

@@ -48,6 +48,12 @@ def worker_command(queues: str, no_cron: bool, burst: bool) -> None:
     from app.jobs import relay
 
     relay()  # anything left in the outbox while Redis or the worker was down goes out now
+    # No database connection may be inherited by the processes forked below (RQ's scheduler, the
+    # cron): a child outliving a killed worker would keep it open, idle in a transaction, holding locks.
+    from app.extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
     cron_proc = None
     if not no_cron and not burst:
         ctx = multiprocessing.get_context("fork")

@@ -106,3 +106,10 @@ def process_pending_sms() -> None:
             services.process_sms(sms_id=sms_id)
         except Exception as exc:  # noqa: BLE001 - noted on the row, tried again later
             services.note_sms_failure(sms_id=sms_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@periodic("phone.sms_notifications", seconds=60)
+def sms_notifications() -> None:
+    """SMS to requesters who asked for them when an operator answers their ticket."""
+    if current_app.config.get("TWILIO_ACCOUNT_SID") or current_app.config.get("PHONE_TRANSPORT") != "twilio":
+        services.notify_requesters_by_sms()

@@ -162,3 +162,22 @@ def test_invalid_outbound_sms_is_422_with_the_field(api_as):
     assert response.status_code == 422
     assert "to" in response.get_json()["error"]["fields"]
     assert api.post("/api/v1/sms", json={"to": "+393351234567"}).status_code == 422
+
+
+def test_requester_who_asked_gets_an_sms_for_each_operator_reply_once(db, app, comune, make_user, twilio_config):
+    from contact_center.phone.jobs import sms_notifications
+    from tickets.services import add_message
+
+    org, contact = comune
+    contact.sms_notifications = True
+    db.session.commit()
+    operator = make_user("operator")
+    ticket = open_ticket(subject="PEC", description="...", organization_id=org.id, requester_contact_id=contact.id)
+    add_message(ticket_id=ticket.id, body="Abbiamo liberato spazio nella casella.", actor=operator)
+    add_message(ticket_id=ticket.id, body="Nota interna", internal=True, actor=operator)
+    sms_notifications()
+    sms_notifications()
+    messages = list(db.session.scalars(sa.select(SmsMessage)))
+    assert len(messages) == 1
+    assert messages[0].to_number == "+393351234567" and ticket.number in messages[0].body
+    assert messages[0].status == SmsStatus.QUEUED and messages[0].ticket_id == ticket.id

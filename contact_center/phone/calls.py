@@ -1,0 +1,680 @@
+"""Calls: from Twilio's webhooks, logged by hand, turned into tickets by the operator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.db import transaction, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.jobs import enqueue
+from contact_center.phone.common import (
+    Caller,
+    _first_time,
+    caller_label,
+    identify_caller,
+    public_url,
+)
+from contact_center.phone.models import (
+    LIVE_STATUSES,
+    Call,
+    CallOutcome,
+    CallSource,
+    CallStatus,
+    Direction,
+    PhoneMenuOption,
+)
+
+
+def get_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise NotFound("chiamata non trovata")
+    return call
+
+
+def call_by_sid(call_sid: str) -> Call | None:
+    return db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid)) if call_sid else None
+
+
+def start_inbound_call(
+    *, call_sid: str, from_number: str, to_number: str, after_hours: bool, payload: dict[str, Any] | None = None
+) -> Call:
+    """The voice webhook: store the call (once per CallSid) with the caller identified."""
+    if not call_sid:
+        raise Invalid("CallSid mancante", {"CallSid": ["obbligatorio"]})
+    existing = call_by_sid(call_sid)
+    if existing is not None:
+        return existing
+    caller = identify_caller(from_number)
+    with transaction():
+        call = Call(
+            call_sid=call_sid,
+            source=CallSource.TWILIO,
+            direction=Direction.INBOUND,
+            from_number=(from_number or "")[:40],
+            to_number=(to_number or "")[:40],
+            caller_number=caller.number,
+            organization_id=caller.organization_id,
+            contact_id=caller.contact_id,
+            match_confidence=caller.confidence,
+            status=CallStatus.RINGING,
+            outcome=CallOutcome.PENDING,
+            after_hours=after_hours,
+            started_at=utcnow(),
+            meta={"caller_country": (payload or {}).get("FromCountry"), "caller_city": (payload or {}).get("FromCity")},
+        )
+        db.session.add(call)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:  # the same CallSid raced in
+            db.session.rollback()
+            return call_by_sid(call_sid)  # type: ignore[return-value]
+    return call
+
+
+def menu_options(*, active_only: bool = True) -> list[PhoneMenuOption]:
+    stmt = sa.select(PhoneMenuOption).order_by(PhoneMenuOption.digit)
+    if active_only:
+        stmt = stmt.where(PhoneMenuOption.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def record_menu_choice(*, call_sid: str, digit: str | None) -> tuple[Call | None, PhoneMenuOption | None]:
+    call = call_by_sid(call_sid)
+    digit = (digit or "").strip()[:1]
+    option = None
+    if digit:
+        option = db.session.scalar(
+            sa.select(PhoneMenuOption).where(PhoneMenuOption.digit == digit, PhoneMenuOption.active.is_(True))
+        )
+    if call is not None and option is not None:
+        with transaction():
+            call.menu_choice = digit
+            call.menu_option_id = option.id
+            call.service_id = option.service_id
+    return call, option
+
+
+def record_dial_result(
+    *, call_sid: str, dial_status: str | None, dial_seconds: int | None = None, queue_seconds: int | None = None
+) -> bool:
+    """After ``<Dial>``/``<Enqueue>``: True when an operator answered (the caller is done)."""
+    call = call_by_sid(call_sid)
+    answered = dial_status in ("completed", "answered", "bridged")
+    if call is None:
+        return answered
+    with transaction():
+        now = utcnow()
+        if answered:
+            talk = dial_seconds or 0
+            call.answered_at = call.answered_at or (now - dt.timedelta(seconds=talk))
+            call.talk_seconds = talk
+            call.wait_seconds = (
+                queue_seconds
+                if queue_seconds is not None
+                else max(0, int((call.answered_at - call.started_at).total_seconds()))
+            )
+            call.outcome = CallOutcome.ANSWERED
+            call.status = CallStatus.IN_PROGRESS if call.status in LIVE_STATUSES else call.status
+        else:
+            call.wait_seconds = (
+                queue_seconds if queue_seconds is not None else int((now - call.started_at).total_seconds())
+            )
+            call.meta = {**(call.meta or {}), "dial_status": dial_status}
+    return answered
+
+
+TERMINAL = {
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.CANCELED,
+}
+
+
+def record_call_status(
+    *, call_sid: str, status: str, duration: int | None = None, payload: dict[str, Any] | None = None
+) -> Call | None:
+    """A status callback. Unknown CallSids (an outbound leg, a call before this database) are
+    stored too, so the log is complete."""
+    payload = payload or {}
+    if not _first_time(f"status:{call_sid}:{status}", "status", payload):
+        return call_by_sid(call_sid)
+    call = call_by_sid(call_sid)
+    if call is None:
+        call = start_inbound_call(
+            call_sid=call_sid,
+            from_number=payload.get("From", ""),
+            to_number=payload.get("To", ""),
+            after_hours=False,
+            payload=payload,
+        )
+    now = utcnow()
+    with transaction():
+        if status in TERMINAL:
+            call.status = TERMINAL[status]
+            call.ended_at = call.ended_at or now
+            if duration is not None:
+                call.duration_seconds = duration
+            else:
+                call.duration_seconds = int((call.ended_at - call.started_at).total_seconds())
+            _settle_outcome(call)
+        elif status in ("in-progress", "answered"):
+            call.status = CallStatus.IN_PROGRESS
+            if call.direction == Direction.OUTBOUND:
+                call.answered_at = call.answered_at or now
+        elif status == "ringing" and call.status not in (CallStatus.IN_PROGRESS,):
+            call.status = CallStatus.RINGING
+        elif status in ("queued", "initiated"):
+            call.status = CallStatus.QUEUED if call.status == CallStatus.QUEUED else call.status
+    return call
+
+
+def _settle_outcome(call: Call) -> None:
+    """The outcome of an ended call, and whether somebody must call back."""
+    if call.recording_sid and call.outcome != CallOutcome.ANSWERED:
+        call.outcome = CallOutcome.VOICEMAIL
+    elif call.answered_at is not None:
+        call.outcome = CallOutcome.ANSWERED
+        if call.talk_seconds is None and call.ended_at:
+            call.talk_seconds = max(0, int((call.ended_at - call.answered_at).total_seconds()))
+    elif call.status == CallStatus.FAILED:
+        call.outcome = CallOutcome.FAILED
+    else:
+        call.outcome = CallOutcome.MISSED
+        if call.wait_seconds is None and call.ended_at:
+            call.wait_seconds = max(0, int((call.ended_at - call.started_at).total_seconds()))
+    needs = call.outcome in (CallOutcome.MISSED, CallOutcome.VOICEMAIL) and call.direction == Direction.INBOUND
+    if needs and call.handled_at is None:
+        call.callback_needed = True
+
+
+def record_recording(
+    *,
+    call_sid: str,
+    recording_sid: str,
+    recording_url: str,
+    duration: int | None,
+    status: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Call | None:
+    """A voicemail recording (the ``<Record>`` action or its status callback): store it once, then
+    turn it into a ticket on the caller's ente when the number is known, else a triage item."""
+    if not recording_sid:
+        raise Invalid("RecordingSid mancante", {"RecordingSid": ["obbligatorio"]})
+    call = call_by_sid(call_sid)
+    if call is None:
+        return None
+    if not _first_time(f"recording:{recording_sid}:{status or 'action'}", "recording", payload or {}, call.id):
+        return call
+    with transaction():
+        call.recording_sid = recording_sid
+        call.recording_url = (recording_url or call.recording_url or "")[:500] or None
+        if duration is not None:
+            call.recording_seconds = duration
+        if call.outcome != CallOutcome.ANSWERED:
+            call.outcome = CallOutcome.VOICEMAIL
+            if call.handled_at is None:
+                call.callback_needed = True
+        if status in (None, "", "completed"):
+            _file_voicemail(call)
+        if (
+            current_app.config.get("PHONE_DOWNLOAD_RECORDINGS")
+            and call.recording_url
+            and not call.recording_stored_sha256
+        ):
+            enqueue("phone.download_recording", call_id=call.id, dedupe_key=f"recording:{recording_sid}")
+    return call
+
+
+def _voicemail_text(call: Call) -> str:
+    lines = [
+        f"Messaggio in segreteria da {caller_label(call)} ({call.caller_number or 'numero nascosto'}).",
+        f"Ricevuto il {call.started_at:%d/%m/%Y %H:%M} UTC" + (", fuori orario." if call.after_hours else "."),
+    ]
+    if call.recording_seconds:
+        lines.append(f"Durata: {call.recording_seconds} secondi.")
+    lines.append(f"Chiamata: {public_url(f'/contact-center/telefono/chiamate/{call.id}')}")
+    if call.recording_url:
+        lines.append(f"Registrazione: {call.recording_url}")
+    lines.append("")
+    lines.append(f"Trascrizione: {call.transcript}" if call.transcript else "Trascrizione in arrivo.")
+    return "\n".join(lines)
+
+
+def _file_voicemail(call: Call) -> None:
+    """Once per call: a ticket on the known caller's ente, or an item in the triage inbox."""
+    if call.ticket_id or call.inbound_item_id:
+        return
+    subject = f"Messaggio in segreteria da {caller_label(call)}"
+    if call.organization_id and call.match_confidence == "known":
+        from tickets.services import open_ticket
+
+        ticket = open_ticket(
+            subject=subject,
+            description=_voicemail_text(call),
+            organization_id=call.organization_id,
+            requester_contact_id=call.contact_id,
+            service_id=call.service_id,
+            channel="phone",
+            author_label=caller_label(call),
+            message_ref=call.recording_sid,
+        )
+        call.ticket_id = ticket.id
+        return
+    from contact_center.intake import InboundData, receive
+    from contact_center.models import InboundChannel
+
+    item, _created = receive(
+        InboundData(
+            channel=InboundChannel.PHONE,
+            dedupe_key=f"twilio-voicemail:{call.call_sid or call.id}",
+            subject=subject,
+            body_text=_voicemail_text(call),
+            sender_name=caller_label(call) if call.contact_id else "",
+            sender_phone=call.caller_number,
+            organization_id=call.organization_id,
+            contact_id=call.contact_id,
+            match_confidence=call.match_confidence,
+            meta={"call_id": call.id, "call_sid": call.call_sid, "recording_url": call.recording_url},
+        )
+    )
+    call.inbound_item_id = item.id
+
+
+def record_transcription(
+    *,
+    call_sid: str,
+    transcription_sid: str,
+    text: str | None,
+    status: str | None,
+    recording_sid: str | None = None,
+    recording_url: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Call | None:
+    """The transcription of a voicemail: kept on the call and added where the voicemail went."""
+    call = call_by_sid(call_sid)
+    if call is None:
+        return None
+    if not _first_time(f"transcription:{transcription_sid}", "transcription", payload or {}, call.id):
+        return call
+    with transaction():
+        call.transcription_sid = transcription_sid
+        call.transcription_status = (status or "")[:20] or None
+        if recording_sid and not call.recording_sid:
+            call.recording_sid = recording_sid
+            call.recording_url = recording_url
+        if status == "completed" and text:
+            call.transcript = text
+        if not call.ticket_id and not call.inbound_item_id and call.recording_sid:
+            _file_voicemail(call)  # the recording callback never came: file it now, transcript included
+            return call
+        body = (
+            f"Trascrizione del messaggio in segreteria:\n{text}"
+            if status == "completed" and text
+            else "Trascrizione non disponibile: ascoltare la registrazione."
+        )
+        from contact_center.models import InboundItem, InboundStatus
+
+        item = db.session.get(InboundItem, call.inbound_item_id) if call.inbound_item_id else None
+        if item is not None and item.status in (InboundStatus.NEW, InboundStatus.QUARANTINED):
+            item.body_text = _voicemail_text(call)
+        else:
+            ticket_id = call.ticket_id or (item.ticket_id if item is not None else None)
+            if ticket_id:
+                from tickets.services import add_message
+
+                add_message(
+                    ticket_id=ticket_id,
+                    body=body,
+                    author_contact_id=call.contact_id,
+                    author_label=caller_label(call),
+                    channel="phone",
+                    message_ref=transcription_sid,
+                )
+    return call
+
+
+# --- the operator's side -----------------------------------------------------------------------
+
+
+def log_manual_call(
+    *,
+    actor: Any,
+    number: str | None,
+    direction: str = "inbound",
+    started_at: dt.datetime | None = None,
+    duration_seconds: int | None = None,
+    notes: str = "",
+    outcome: str = "answered",
+    organization_id: int | None = None,
+    contact_id: int | None = None,
+) -> Call:
+    """A call taken on an ordinary phone, logged by the operator (works without Twilio)."""
+    from crm.services import get_contact, get_organization, normalize_phone
+
+    errors: dict[str, list[str]] = {}
+    e164 = normalize_phone(number) if number else None
+    if number and e164 is None:
+        errors["number"] = ["numero di telefono non valido"]
+    try:
+        direction_ = Direction(direction)
+    except ValueError:
+        errors["direction"] = ["valore non valido"]
+    try:
+        outcome_ = CallOutcome(outcome)
+    except ValueError:
+        errors["outcome"] = ["valore non valido"]
+    if duration_seconds is not None and not (0 <= duration_seconds <= 24 * 3600):
+        errors["duration_seconds"] = ["durata non valida"]
+    started = started_at or utcnow()
+    if started.tzinfo is None:
+        errors["started_at"] = ["indicare il fuso orario"]
+    elif started > utcnow() + dt.timedelta(minutes=5):
+        errors["started_at"] = ["la chiamata non può essere nel futuro"]
+    if contact_id:
+        contact = get_contact(contact_id)
+        if contact is None:
+            errors["contact_id"] = ["contatto inesistente"]
+        else:
+            organization_id = organization_id or contact.organization_id
+    if organization_id and get_organization(organization_id) is None:
+        errors["organization_id"] = ["ente inesistente"]
+    if errors:
+        raise Invalid("dati della chiamata non validi", errors)
+    caller = identify_caller(e164) if e164 else Caller(None)
+    with transaction(actor=actor):
+        call = Call(
+            source=CallSource.MANUAL,
+            direction=direction_,
+            from_number=(e164 or "") if direction_ == Direction.INBOUND else "",
+            to_number=(e164 or "") if direction_ == Direction.OUTBOUND else "",
+            caller_number=e164,
+            organization_id=organization_id or caller.organization_id,
+            contact_id=contact_id or caller.contact_id,
+            match_confidence="known" if (organization_id or contact_id) else caller.confidence,
+            status=CallStatus.COMPLETED,
+            outcome=outcome_,
+            started_at=started,
+            answered_at=started if outcome_ == CallOutcome.ANSWERED else None,
+            ended_at=started + dt.timedelta(seconds=duration_seconds or 0),
+            duration_seconds=duration_seconds,
+            talk_seconds=duration_seconds if outcome_ == CallOutcome.ANSWERED else None,
+            notes=notes or "",
+            operator_id=getattr(actor, "id", None),
+            callback_needed=outcome_ in (CallOutcome.MISSED, CallOutcome.VOICEMAIL) and direction_ == Direction.INBOUND,
+        )
+        db.session.add(call)
+        db.session.flush()
+    return call
+
+
+def update_call(
+    *,
+    call_id: int,
+    actor: Any,
+    notes: str | None = None,
+    outcome: str | None = None,
+    organization_id: int | None = None,
+    contact_id: int | None = None,
+) -> Call:
+    """The operator's notes and outcome; confirming the ente/contact makes the match "known"."""
+    from crm.services import get_contact, get_organization
+
+    call = get_call(call_id)
+    errors: dict[str, list[str]] = {}
+    if outcome:
+        try:
+            CallOutcome(outcome)
+        except ValueError:
+            errors["outcome"] = ["valore non valido"]
+    if contact_id:
+        contact = get_contact(contact_id)
+        if contact is None:
+            errors["contact_id"] = ["contatto inesistente"]
+        elif organization_id and contact.organization_id != organization_id:
+            errors["contact_id"] = ["il contatto non appartiene all'ente"]
+        else:
+            organization_id = organization_id or contact.organization_id
+    if organization_id and get_organization(organization_id) is None:
+        errors["organization_id"] = ["ente inesistente"]
+    if errors:
+        raise Invalid("dati della chiamata non validi", errors)
+    with transaction(actor=actor):
+        if notes is not None:
+            call.notes = notes
+        if outcome:
+            call.outcome = CallOutcome(outcome)
+        if organization_id:
+            if organization_id != call.organization_id:
+                call.contact_id = None
+            call.organization_id = organization_id
+            call.match_confidence = "known"
+        if contact_id:
+            call.contact_id = contact_id
+        if call.operator_id is None:
+            call.operator_id = getattr(actor, "id", None)
+    return call
+
+
+def _call_summary(call: Call, notes: str) -> str:
+    when = call.started_at.strftime("%d/%m/%Y %H:%M")
+    who = f"{caller_label(call)} ({call.caller_number})" if call.caller_number else caller_label(call)
+    verso = "ricevuta da" if call.direction == Direction.INBOUND else "effettuata a"
+    head = f"Telefonata {verso} {who} il {when} UTC"
+    if call.talk_seconds:
+        head += f", durata {call.talk_seconds // 60}:{call.talk_seconds % 60:02d}"
+    parts = [head + "."]
+    if notes:
+        parts.append(notes)
+    if call.transcript:
+        parts.append(f"Trascrizione del messaggio in segreteria:\n{call.transcript}")
+    return "\n\n".join(parts)
+
+
+def ticket_from_call(
+    *,
+    call_id: int,
+    actor: Any,
+    subject: str,
+    notes: str = "",
+    service_id: int | None = None,
+    priority: str = "normal",
+    organization_id: int | None = None,
+    contact_id: int | None = None,
+):
+    """One step: the call's notes become a new ticket on the caller's ente, linked to the call."""
+    from tickets.services import open_ticket
+
+    call = get_call(call_id)
+    if call.ticket_id:
+        raise Conflict("la chiamata è già collegata a una richiesta", {"ticket_id": [str(call.ticket_id)]})
+    if not (subject or "").strip():
+        raise Invalid("oggetto obbligatorio", {"subject": ["obbligatorio"]})
+    with transaction(actor=actor):
+        update_call(
+            call_id=call.id,
+            actor=actor,
+            notes=notes if notes else None,
+            organization_id=organization_id,
+            contact_id=contact_id,
+        )
+        ticket = open_ticket(
+            subject=subject,
+            description=_call_summary(call, notes or call.notes),
+            organization_id=call.organization_id,
+            requester_contact_id=call.contact_id,
+            service_id=service_id or call.service_id,
+            channel="phone",
+            priority=priority,
+            author_label=caller_label(call),
+            message_ref=call.call_sid,
+            actor=actor,
+        )
+        call.ticket_id = ticket.id
+        _close_inbound(call, actor, ticket_id=ticket.id, ticketed=True)
+    return ticket
+
+
+def add_call_to_ticket(*, call_id: int, ticket_id: int, actor: Any, notes: str = "", internal: bool = True):
+    """The call's notes become a message (an internal note by default) on an existing ticket."""
+    from tickets.services import add_message, get_ticket
+
+    call = get_call(call_id)
+    if get_ticket(ticket_id) is None:
+        raise Invalid("richiesta inesistente", {"ticket_id": ["richiesta inesistente"]})
+    with transaction(actor=actor):
+        if notes:
+            call.notes = notes
+        message = add_message(
+            ticket_id=ticket_id,
+            body=_call_summary(call, notes or call.notes),
+            internal=internal,
+            author_contact_id=None if internal else call.contact_id,
+            author_label=caller_label(call),
+            channel="phone",
+            message_ref=call.call_sid,
+            actor=actor,
+            notify=False,  # a record of the call, not a reply to e-mail
+        )
+        call.ticket_id = message.ticket_id
+        if call.operator_id is None:
+            call.operator_id = getattr(actor, "id", None)
+        _close_inbound(call, actor, ticket_id=message.ticket_id, ticketed=False, message_id=message.id)
+    return message
+
+
+def _close_inbound(call: Call, actor: Any, *, ticket_id: int, ticketed: bool, message_id: int | None = None) -> None:
+    """A voicemail waiting in triage is settled by the ticket the operator made from the call."""
+    if not call.inbound_item_id:
+        return
+    from contact_center.models import InboundItem, InboundStatus
+
+    item = db.session.get(InboundItem, call.inbound_item_id)
+    if item is None or item.status not in (InboundStatus.NEW, InboundStatus.QUARANTINED):
+        return
+    item.ticket_id = ticket_id
+    item.ticket_message_id = message_id
+    item.status = InboundStatus.TICKETED if ticketed else InboundStatus.ATTACHED
+    item.handled_by_id = getattr(actor, "id", None)
+    item.handled_at = utcnow()
+
+
+def mark_handled(*, call_id: int, actor: Any) -> Call:
+    """Take a call off the callback worklist."""
+    call = get_call(call_id)
+    with transaction(actor=actor):
+        call.callback_needed = False
+        call.handled_by_id = getattr(actor, "id", None)
+        call.handled_at = utcnow()
+    return call
+
+
+def callback_worklist(limit: int = 100) -> list[Call]:
+    return list(
+        db.session.scalars(
+            sa.select(Call)
+            .where(Call.callback_needed.is_(True))
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def todays_calls(*, since: dt.datetime, limit: int = 200) -> list[Call]:
+    return list(
+        db.session.scalars(
+            sa.select(Call)
+            .where(Call.started_at >= since)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def live_calls() -> list[Call]:
+    """Calls ringing or in progress (started in the last 4 hours, so a lost status cannot stick)."""
+    return list(
+        db.session.scalars(
+            sa.select(Call)
+            .where(Call.status.in_(LIVE_STATUSES), Call.started_at >= utcnow() - dt.timedelta(hours=4))
+            .order_by(Call.started_at.desc(), Call.id.desc())
+        )
+    )
+
+
+def call_filters(
+    stmt: sa.Select,
+    *,
+    status: str | None = None,
+    outcome: str | None = None,
+    direction: str | None = None,
+    organization_id: int | None = None,
+    callback: bool | None = None,
+    number: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> sa.Select:
+    if status:
+        stmt = stmt.where(Call.status == CallStatus(status))
+    if outcome:
+        stmt = stmt.where(Call.outcome == CallOutcome(outcome))
+    if direction:
+        stmt = stmt.where(Call.direction == Direction(direction))
+    if organization_id:
+        stmt = stmt.where(Call.organization_id == organization_id)
+    if callback is not None:
+        stmt = stmt.where(Call.callback_needed.is_(callback))
+    if number:
+        from crm.services import normalize_phone
+
+        e164 = normalize_phone(number)
+        digits = "".join(ch for ch in number if ch.isdigit())
+        stmt = stmt.where(Call.caller_number == e164) if e164 else stmt.where(Call.caller_number.contains(digits))
+    if since:
+        stmt = stmt.where(Call.started_at >= since)
+    if until:
+        stmt = stmt.where(Call.started_at < until)
+    return stmt
+
+
+def click_to_call(*, actor: Any, to_number: str, contact_id: int | None = None, ticket_id: int | None = None) -> Call:
+    """Ring the operator's phone, then connect the contact (Twilio REST, through the outbox)."""
+    from crm.services import normalize_phone
+
+    if not current_app.config.get("TWILIO_ACCOUNT_SID") or not current_app.config.get("TWILIO_NUMBER"):
+        raise Conflict("Twilio non è configurato: registrare la chiamata a mano", {"twilio": ["non configurato"]})
+    e164 = normalize_phone(to_number)
+    if e164 is None:
+        raise Invalid("numero di telefono non valido", {"to": ["numero di telefono non valido"]})
+    operator_phone = normalize_phone(getattr(actor, "phone", None))
+    if operator_phone is None:
+        raise Invalid(
+            "indicare il proprio numero nel profilo per usare il click-to-call", {"operator_phone": ["mancante"]}
+        )
+    caller = identify_caller(e164)
+    with transaction(actor=actor):
+        call = Call(
+            source=CallSource.TWILIO,
+            direction=Direction.OUTBOUND,
+            from_number=current_app.config["TWILIO_NUMBER"],
+            to_number=e164,
+            caller_number=e164,
+            organization_id=caller.organization_id,
+            contact_id=contact_id or caller.contact_id,
+            match_confidence=caller.confidence,
+            status=CallStatus.QUEUED,
+            operator_id=getattr(actor, "id", None),
+            ticket_id=ticket_id,
+            meta={"operator_phone": operator_phone},
+        )
+        db.session.add(call)
+        db.session.flush()
+        enqueue("phone.place_call", call_id=call.id)
+    return call
