@@ -197,3 +197,16 @@ def test_demo_setup_is_idempotent(db, make_ticket, make_user):
     n = db.session.query(TimeEntry).count()
     demo.after_users(ctx)
     assert n >= 1 and db.session.query(TimeEntry).count() == n
+
+
+def test_cli_due_check_and_recompute(app, make_ticket):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["sla", "due", "2026-11-27T17:00", "60"])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "2026-11-30T09:00:00+01:00"
+    assert runner.invoke(args=["sla", "due", "venerdì", "60"]).exit_code != 0
+    make_ticket()
+    r = runner.invoke(args=["sla", "recompute"])
+    assert r.exit_code == 0 and "recomputed 1" in r.output
+    r = runner.invoke(args=["sla", "check"])
+    assert r.exit_code == 0 and "checked" in r.output

@@ -113,6 +113,15 @@ def test_who_may_log_see_and_change_time(db, api_as, make_org, make_ticket, make
     assert op2.delete(f"/api/v1/time-entries/{entry['id']}").status_code == 403
     assert admin.delete(f"/api/v1/time-entries/{entry['id']}").status_code == 204
     assert admin.get(f"/api/v1/time-entries/{entry['id']}").status_code == 404
+    # an admin logs time for an operator; an operator cannot, and nobody for a non-operator
+    r = admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 20, "user_id": op2.user.id})
+    assert r.status_code == 201 and r.json["user_id"] == op2.user.id
+    assert (
+        op1.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": op2.user.id}).status_code == 403
+    )
+    r = admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": referente.user.id})
+    assert r.status_code == 422 and "user_id" in r.json["error"]["fields"]
+    assert admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": 99999}).status_code == 422
     # unauthenticated
     from flask import current_app
 
