@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import register_api
-    from crm import api, jobs, models, panels, permissions, views  # noqa: F401
+    from crm import api, jobs, models, panels, permissions, services, views  # noqa: F401
     from crm.cli import crm_cli
 
     app.register_blueprint(views.bp)
@@ -15,3 +15,5 @@ def init_app(app: Flask) -> None:
         register_api(app, bp)
     app.cli.add_command(crm_cli)
     panels.register()
+    # Templates of other modules (the ticket page) flag a service outside the ente's convenzione.
+    app.jinja_env.globals["crm_coverage"] = services.coverage

@@ -806,6 +806,20 @@ def service_covered(organization_id: int | None, service_id: int | None, on: dt.
     return any(s.id == service_id for s in agreement.services)
 
 
+def coverage(organization_id: int | None, service_id: int | None, on: dt.date | None = None) -> dict[str, Any] | None:
+    """What an operator needs to see on a ticket: is its service inside the ente's convenzione in force?
+
+    None when the ticket has no ente or no service; otherwise ``covered`` (bool), the ``agreement``
+    in force (or None) and the ``service``.
+    """
+    if not organization_id or not service_id:
+        return None
+    agreement = active_agreement(organization_id, on)
+    service = db.session.get(Service, service_id)
+    covered = agreement is not None and any(s.id == service_id for s in agreement.services)
+    return {"covered": covered, "agreement": agreement, "service": service}
+
+
 def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str | None:
     """The SLA tier of the ente's active convenzione (e.g. "standard", "premium"), or None."""
     if not organization_id:

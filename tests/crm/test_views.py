@@ -179,3 +179,19 @@ def test_english_ui(client, login_as, make_org):
     login_as("admin")
     html = client.get("/crm/enti?lang=en").get_data(as_text=True)
     assert "New organization" in html
+
+
+def test_ticket_for_a_service_outside_the_convenzione_is_flagged(
+    client, login_as, make_org, make_agreement, make_service
+):
+    from tickets.services import open_ticket
+
+    org = make_org()
+    covered, extra = make_service(name="pagoPA"), make_service(name="Cloud e hosting")
+    make_agreement(org=org, services=[covered])
+    inside = open_ticket(subject="Avviso pagoPA", organization_id=org.id, service_id=covered.id, notify=False)
+    outside = open_ticket(subject="Nuova VM", organization_id=org.id, service_id=extra.id, notify=False)
+    login_as("operator")
+    assert "Servizio fuori convenzione" not in client.get(f"/ticket/{inside.id}").get_data(as_text=True)
+    html = client.get(f"/ticket/{outside.id}").get_data(as_text=True)
+    assert "Servizio fuori convenzione" in html and "Cloud e hosting" in html
