@@ -8,6 +8,7 @@ import datetime as dt
 import decimal
 import hashlib
 import io
+import os
 import re
 from typing import Any
 
@@ -486,7 +487,7 @@ def dashboard(*, today: dt.date | None = None) -> dict[str, Any]:
 
 def reminder_days() -> list[int]:
     """Days past due of each reminder step (``BILLING_REMINDER_DAYS``, e.g. "15,45")."""
-    raw = current_app.config.get("BILLING_REMINDER_DAYS", "15,45")
+    raw = current_app.config.get("BILLING_REMINDER_DAYS") or os.environ.get("BILLING_REMINDER_DAYS") or "15,45"
     days = (
         [int(x) for x in str(raw).replace(" ", "").split(",") if x] if not isinstance(raw, list | tuple) else list(raw)
     )

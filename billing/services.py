@@ -448,7 +448,7 @@ def create_credit_note(*, invoice_id: int, actor: Any, reason: str = "", issue_d
             doc_type=DocumentType.CREDIT_NOTE,
             series=Series.NC,
             year=original.year,
-            status=InvoiceStatus.ISSUED,
+            status=InvoiceStatus.DRAFT,
             credit_of_id=original.id,
             period_start=original.period_start,
             period_end=original.period_end,
@@ -479,6 +479,7 @@ def create_credit_note(*, invoice_id: int, actor: Any, reason: str = "", issue_d
         db.session.add(note)
         _assign_number(note, issue_date or local_today())
         note.due_date = note.issue_date
+        note.status = InvoiceStatus.ISSUED
         original.credited_total = original.amount_due
         original.status = InvoiceStatus.CANCELLED
         db.session.flush()
