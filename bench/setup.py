@@ -51,11 +51,15 @@ def _set_meta(conn: Any, key: str, value: str) -> None:
 def sync_schema(echo=print) -> bool:
     """Bring a loaded bench database up to the models without reloading it: new tables, new nullable
     (or server-defaulted) columns, new indexes and the registered DDL. False when that is not enough."""
-    db.create_all()  # new tables (and their indexes); existing ones untouched
     dialect = db.engine.dialect
     inspector = sa.inspect(db.engine)
+    existing = set(inspector.get_table_names())
     with db.engine.begin() as conn:
         for table in db.metadata.sorted_tables:
+            if table.name not in existing:  # table by table: metadata.create_all would rerun the extra DDL
+                echo(f"bench: CREATE TABLE {table.name}")
+                table.create(conn)
+                continue
             have_cols = {c["name"] for c in inspector.get_columns(table.name)}
             for col in table.columns:
                 if col.name in have_cols:
