@@ -431,6 +431,7 @@ CONTACT_FIELDS = [
     "portal_access",
     "active",
     "sms_notifications",
+    "only_own_requests",
 ]
 
 
@@ -452,6 +453,7 @@ def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
     out["portal_access"] = bool(data.get("portal_access", False))
     out["active"] = bool(data.get("active", True))
     out["sms_notifications"] = bool(data.get("sms_notifications", False))
+    out["only_own_requests"] = bool(data.get("only_own_requests", False))
     if out["portal_access"] and not out["email"] and "email" not in e.fields:
         e.add("email", "l'accesso al portale richiede un indirizzo email")
     e.raise_if_any()
