@@ -14,7 +14,9 @@ The load is additive: ids continue after what is already there, so it can run on
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import enum
 import json
 import random
 import time
@@ -560,6 +562,19 @@ class _Loader:
     def next_id(self, table: str) -> int:
         return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))  # noqa: S608
 
+    def _enum_names(self, table: str, columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+        """The generator writes enum values; SQLAlchemy's ``Enum`` columns store the member names."""
+        model_table = self.meta.tables.get(table)
+        out: list[tuple[int, dict[str, str]]] = []
+        if model_table is None:
+            return out
+        for i, name in enumerate(columns):
+            col = model_table.columns.get(name)
+            enum_class = getattr(getattr(col, "type", None), "enum_class", None)
+            if enum_class is not None:
+                out.append((i, {m.value: m.name for m in enum_class}))
+        return out
+
     def _constant_defaults(self, table: str, given: Sequence[str]) -> dict[str, Any]:
         """Values for NOT NULL columns the generator does not know (added by a module later)."""
         out: dict[str, Any] = {}
@@ -581,18 +596,35 @@ class _Loader:
                     value = default.arg()
             else:
                 continue
-            if hasattr(value, "value") and not isinstance(value, dt.date | Decimal):
-                value = value.value  # enum
+            if isinstance(value, enum.Enum):
+                value = value.name  # SQLAlchemy stores an enum's name
             if isinstance(value, dict | list):
                 value = json.dumps(value)
             out[col.name] = value
         return out
 
-    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, rebuild: bool = False) -> int:
-        """COPY ``rows`` into ``table`` in one transaction (optionally rebuilding its plain indexes)."""
+    def copy(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        rebuild: bool = False,
+        disable_triggers: bool = False,
+        finish: Callable[[Any, str, list[str]], None] | None = None,
+    ) -> int:
+        """COPY ``rows`` into ``table`` in one transaction.
+
+        ``rebuild``: drop the plain indexes first and build them again at the end (much faster than
+        updating them row by row). ``disable_triggers``: the table's own triggers do not fire (the
+        caller computes what they would have maintained). ``finish(cursor, table, columns)``: rows go
+        to a temporary copy of the table instead, and ``finish`` moves them in (e.g. with a computed
+        column); it runs before the indexes are built.
+        """
         extra = self._constant_defaults(table, columns)
         cols = list(columns) + list(extra)
         tail = tuple(extra.values())
+        enums = self._enum_names(table, columns)
         started = time.monotonic()
         n = 0
         with self.conn.transaction(), self.conn.cursor() as cur:
@@ -600,7 +632,9 @@ class _Loader:
             user_triggers = self.scalar(
                 "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", (table,)
             )
-            if not user_triggers and self.superuser:
+            if user_triggers and disable_triggers:
+                cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            if (not user_triggers or disable_triggers) and self.superuser:
                 cur.execute("SET LOCAL session_replication_role = replica")  # no per-row FK checks
             if rebuild:
                 cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -613,12 +647,25 @@ class _Loader:
                 )
                 for name, _ in indexes:
                     cur.execute(f'DROP INDEX "{name}"')
-            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+            target = table
+            if finish is not None:
+                target = f"bulk_{table}"
+                cur.execute(f"CREATE TEMP TABLE {target} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+            with cur.copy(f"COPY {target} ({', '.join(cols)}) FROM STDIN") as cp:
                 for row in rows:
+                    if enums:
+                        row = list(row)
+                        for i, names in enums:
+                            if row[i] is not None:
+                                row[i] = names[row[i]]
                     cp.write_row(tuple(row) + tail if tail else row)
                     n += 1
+            if finish is not None:
+                finish(cur, target, cols)
             for _, ddl in indexes:
                 cur.execute(ddl)
+            if user_triggers and disable_triggers:
+                cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         self.echo(f"  {table}: {n:,} rows in {time.monotonic() - started:.1f}s")
         return n
 
@@ -627,6 +674,34 @@ class _Loader:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608
         )
         self.conn.commit()
+
+
+def _has_column(loader: _Loader, table: str, column: str) -> bool:
+    return bool(
+        loader.scalar(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+            (table, column),
+        )
+    )
+
+
+def _with_search_document(cur: Any, staging: str, cols: list[str]) -> None:
+    """Move the staged tickets in with their full-text document (subject A, description B, public
+    messages C: what the tickets module's triggers maintain), computed in one set-based pass."""
+    names = ", ".join(cols)
+    staged = ", ".join(f"s.{c}" for c in cols)
+    cur.execute(
+        f"""INSERT INTO tickets ({names}, search_vector)
+        SELECT {staged},
+               setweight(to_tsvector('italian', coalesce(s.subject, '')), 'A')
+            || setweight(to_tsvector('italian', coalesce(s.description, '')), 'B')
+            || setweight(to_tsvector('italian', coalesce(m.doc, '')), 'C')
+        FROM {staging} s
+        LEFT JOIN (SELECT ticket_id, string_agg(body, ' ' ORDER BY id) AS doc
+                   FROM ticket_messages
+                   WHERE NOT internal AND ticket_id >= (SELECT min(id) FROM {staging})
+                   GROUP BY ticket_id) m ON m.ticket_id = s.id"""  # noqa: S608
+    )
 
 
 def _has_table(loader: _Loader, table: str) -> bool:
@@ -685,8 +760,12 @@ def load_bulk(
                 "inbound_items",
             ):
                 if _has_table(loader, table):
-                    cur.execute(f"ANALYZE {table}")
+                    # sets the visibility map too (index-only scans), as autovacuum would later
+                    cur.execute(f"VACUUM (ANALYZE) {table}")
     finally:
+        with contextlib.suppress(Exception):
+            conn.rollback()
+            conn.autocommit = False  # the connection goes back to the app's pool
         raw.close()
     return result
 
@@ -1031,43 +1110,6 @@ def _load_tickets(
                 frd, rsd, t.first_response, t.resolved, t.closed, sla, t.created, updated,
             )  # fmt: skip
 
-    result.counts["tickets"] = loader.copy(
-        "tickets",
-        [
-            "id",
-            "number",
-            "subject",
-            "description",
-            "status",
-            "priority",
-            "channel",
-            "organization_id",
-            "requester_contact_id",
-            "service_id",
-            "assignee_id",
-            "team_id",
-            "first_response_due",
-            "resolution_due",
-            "first_responded_at",
-            "resolved_at",
-            "closed_at",
-            "sla_state",
-            "created_at",
-            "updated_at",
-        ],
-        ticket_rows(),
-        rebuild=True,
-    )
-    loader.fix_sequence("tickets")
-    with loader.conn.cursor() as cur:
-        for year, last in counters.items():
-            cur.execute(
-                "INSERT INTO ticket_counters (year, last) VALUES (%s, %s) "
-                "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
-                (year, last),
-            )
-    loader.conn.commit()
-
     msg_start = loader.next_id("ticket_messages")
 
     def message_rows() -> Iterable[tuple]:
@@ -1112,8 +1154,48 @@ def _load_tickets(
         ],
         message_rows(),
         rebuild=True,
+        disable_triggers=True,
     )
     loader.fix_sequence("ticket_messages")
+
+    result.counts["tickets"] = loader.copy(
+        "tickets",
+        [
+            "id",
+            "number",
+            "subject",
+            "description",
+            "status",
+            "priority",
+            "channel",
+            "organization_id",
+            "requester_contact_id",
+            "service_id",
+            "assignee_id",
+            "team_id",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "sla_state",
+            "created_at",
+            "updated_at",
+        ],
+        ticket_rows(),
+        rebuild=True,
+        disable_triggers=True,
+        finish=_with_search_document if _has_column(loader, "tickets", "search_vector") else None,
+    )
+    loader.fix_sequence("tickets")
+    with loader.conn.cursor() as cur:
+        for year, last in counters.items():
+            cur.execute(
+                "INSERT INTO ticket_counters (year, last) VALUES (%s, %s) "
+                "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
+                (year, last),
+            )
+    loader.conn.commit()
 
     sc_start = loader.next_id("ticket_status_changes")
 

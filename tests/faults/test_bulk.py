@@ -18,6 +18,22 @@ def test_bulk_load_makes_consistent_italian_data(app, db):
     assert _count(db, "organizations") == 12
     messages = _count(db, "ticket_messages")
     assert 3 * 600 <= messages <= 8 * 600
+    # the rows read back through the models (enums, times) like any other
+    from crm.models import Contact, Organization
+    from tickets.models import Ticket, TicketStatus
+
+    statuses = {t.status for t in db.session.scalars(sa.select(Ticket))}
+    assert TicketStatus.CLOSED in statuses and statuses <= set(TicketStatus)
+    assert all(o.kind for o in db.session.scalars(sa.select(Organization)))
+    assert all(c.role for c in db.session.scalars(sa.select(Contact)))
+    from app.audit import AuditEntry
+    from app.auth.models import User
+    from contact_center.models import InboundItem
+    from crm.models import Agreement
+    from tickets.models import TicketMessage, TicketStatusChange, TimeEntry
+
+    for model in (Agreement, User, InboundItem, TicketMessage, TicketStatusChange, TimeEntry, AuditEntry):
+        assert db.session.scalars(sa.select(model)).all(), model
     # every ticket has its messages and a status history that ends in its status
     orphans = db.session.scalar(
         sa.text(
@@ -43,6 +59,17 @@ def test_bulk_load_makes_consistent_italian_data(app, db):
         )
     )
     assert hits > 0
+    # the tickets' search document is the one the tickets module's triggers would have built
+    stale = db.session.scalar(
+        sa.text(
+            "SELECT count(*) FROM tickets WHERE search_vector IS DISTINCT FROM tickets_search_document(id, subject, description)"
+        )
+    )
+    assert stale == 0
+    found = db.session.scalar(
+        sa.text("SELECT count(*) FROM tickets WHERE search_vector @@ plainto_tsquery('italian', 'certificato')")
+    )
+    assert found > 0
 
 
 def test_bulk_load_is_additive_and_sequences_continue(app, db, make_org):
