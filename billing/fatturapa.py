@@ -38,6 +38,9 @@ NATURA_TEXT = {
 }
 
 
+UNITS = {"fixed": "anno", "per_inhabitant": "anno", "service": "anno", "extra_hours": "ore"}
+
+
 def _text(parent: etree._Element, tag: str, value: Any) -> etree._Element:
     el = etree.SubElement(parent, tag)
     el.text = str(value)
@@ -143,6 +146,10 @@ def build(invoice: Invoice, seller: dict[str, str], transmission_id: str | None 
         _text(det, "NumeroLinea", n)
         _text(det, "Descrizione", _latin(line.description, 1000))
         _text(det, "Quantita", _amount(line.quantity))
+        _text(det, "UnitaMisura", UNITS.get(line.code.split(":")[0], "n."))
+        if invoice.period_start and invoice.period_end and line.code != "manual":
+            _text(det, "DataInizioPeriodo", invoice.period_start.isoformat())
+            _text(det, "DataFinePeriodo", invoice.period_end.isoformat())
         _text(
             det,
             "PrezzoUnitario",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -271,3 +272,73 @@ class Reminder(Model):
     via_pec: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     email_id: Mapped[int | None] = mapped_column(sa.Integer)
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class BillingSettings(TimestampMixin, Model):
+    """What finance may tune without a deploy (one row; CONFIG/env values are the defaults)."""
+
+    __tablename__ = "billing_settings"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_days: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="15,45")
+    payment_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=30)
+    vat_rate: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False, default=decimal.Decimal("22"))
+
+
+# --- an issued document never changes ------------------------------------------------------------------
+
+IMMUTABLE_AFTER_ISSUE = (
+    "organization_id", "kind", "doc_type", "series", "year", "number_year", "sequence", "number", "issue_date",
+    "due_date", "net_total", "vat_total", "total", "split_payment", "notice_code", "iuv", "recipient", "description",
+)  # fmt: skip
+
+
+def _status_before(invoice: Invoice) -> InvoiceStatus | None:
+    """The status as stored (before this flush's changes); loads it when expired."""
+    from sqlalchemy import inspect as sa_inspect
+
+    state = sa_inspect(invoice)
+    if state.pending or state.transient:
+        return None
+    hist = state.attrs.status.history
+    if hist.deleted:
+        return hist.deleted[0]
+    return invoice.status
+
+
+def _guard_issued(session: Any, flush_context: Any, instances: Any) -> None:
+    """Refuse, at flush, any change to what an issued document says (lines included): the only way
+    to correct one is a credit note. Payments, status and reminders may still move."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from app.errors import Conflict
+
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Invoice):
+            state = sa_inspect(obj)
+            was = _status_before(obj)
+            if was in (None, InvoiceStatus.DRAFT):
+                continue
+            if obj in session.deleted:
+                raise Conflict("un documento emesso non si cancella: emetti una nota di credito")
+            changed = [n for n in IMMUTABLE_AFTER_ISSUE if state.attrs[n].history.has_changes()]
+            if changed:
+                raise Conflict(
+                    f"un documento emesso non si modifica ({', '.join(changed)}): emetti una nota di credito"
+                )
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, InvoiceLine):
+            invoice = obj.invoice if obj.invoice is not None else session.get(Invoice, obj.invoice_id)
+            if invoice is None:
+                continue
+            was = _status_before(invoice)
+            if was not in (None, InvoiceStatus.DRAFT) and (
+                obj in session.deleted or sa_inspect(obj).modified or obj in session.new
+            ):
+                if obj in session.new and invoice in session.new:
+                    continue
+                raise Conflict("le righe di un documento emesso non si modificano")
+
+
+sa.event.listen(sa.orm.Session, "before_flush", _guard_issued)

@@ -99,3 +99,19 @@ def test_validator_catches_broken_totals(issued):
     doc = etree.fromstring(xml)
     doc.find("FatturaElettronicaBody/DatiBeniServizi/DatiRiepilogo/Imposta").text = "1.00"
     assert any("00421" in p for p in fatturapa.validate(etree.tostring(doc)))
+
+
+def test_a38_semantic_validation_passes(issued, finance):
+    """a38 models FatturaPA and applies its semantic checks (UnitaMisura with Quantita, totals…)."""
+    from a38 import fattura as a38_fattura
+    from a38 import validation
+    from defusedxml import ElementTree as ET
+
+    invoice = issued(cig="ZA12345678", cup="J51B21000010001")
+    note = services.create_credit_note(invoice_id=invoice.id, actor=finance)
+    for doc in (invoice, note):
+        parsed = a38_fattura.auto_from_etree(ET.fromstring(fatturapa.build(doc, services.seller())))
+        checks = validation.Validation()
+        parsed.validate(checks)
+        assert [str(e) for e in checks.errors] == []
+        assert parsed.fattura_elettronica_header.dati_trasmissione.codice_destinatario == invoice.recipient["sdi_code"]

@@ -130,3 +130,26 @@ def test_credit_note_cancels_instead_of_deleting(issued, finance):
     assert note.number.startswith("NC-") and note.credit_of_id == invoice.id and note.total == invoice.total
     with pytest.raises(Conflict):
         services.create_credit_note(invoice_id=invoice.id, actor=finance)
+
+
+def test_an_issued_document_is_immutable(issued, finance):
+    invoice = issued()
+    invoice.total = D("1.00")
+    with pytest.raises(Conflict):
+        db.session.commit()
+    db.session.rollback()
+    invoice = db.session.get(Invoice, invoice.id)
+    invoice.lines[0].amount = D("1.00")
+    with pytest.raises(Conflict):
+        db.session.commit()
+    db.session.rollback()
+    invoice = db.session.get(Invoice, invoice.id)
+    db.session.delete(invoice)
+    with pytest.raises(Conflict):
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(Conflict):
+        services.add_line(
+            invoice_id=invoice.id, description="extra", quantity=D("1"), unit_price=D("10"), actor=finance
+        )
+    assert db.session.get(Invoice, invoice.id).number == "FT-2026-00001"
