@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import phonenumbers
@@ -223,14 +223,18 @@ def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
 
 
 # Fields whose check depends on another field: changing the key re-checks the values.
-ORG_DEPENDENCIES = {"kind": ("ipa_code",), "belfiore_code": ("ipa_code",), "province": ("ipa_code",)}
+ORG_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "kind": ("ipa_code",),
+    "belfiore_code": ("ipa_code",),
+    "province": ("ipa_code",),
+}
 
 
 def clean_changes(
     clean: Callable[[dict[str, Any]], dict[str, Any]],
     stored: dict[str, Any],
     changes: dict[str, Any],
-    dependencies: dict[str, tuple[str, ...]],
+    dependencies: Mapping[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """Validate an update. Errors are reported for the fields being changed (and the fields whose
     check depends on them); a stored value that predates a rule (legacy or bulk-loaded data) is kept
