@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.api import API_PREFIX, PageArgs, register_api
 from app.auth.models import Role
 from app.auth.permissions import permission_required
+from app.db import transaction
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from tickets import services
@@ -63,6 +64,7 @@ class TicketSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     tags = fields.Function(lambda t: services.ticket_tags(t.id))
+    cc_contact_ids = fields.Function(lambda t: services.ticket_ccs(t.id))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     first_response_due = fields.DateTime(allow_none=True)
@@ -111,6 +113,7 @@ class TicketCreateSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     tags = fields.List(fields.String(validate=validate.Length(max=50)), load_default=list)
+    cc_contact_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
 
 
 class TicketPatchSchema(Schema):
@@ -124,6 +127,7 @@ class TicketPatchSchema(Schema):
     organization_id = fields.Integer(allow_none=True)
     requester_contact_id = fields.Integer(allow_none=True)
     tags = fields.List(fields.String(validate=validate.Length(max=50)))
+    cc_contact_ids = fields.List(fields.Integer(), validate=validate.Length(max=20))
 
 
 class MessageSchema(Schema):
@@ -223,7 +227,12 @@ class Tickets(MethodView):
             data["requester_contact_id"] = current_user.contact_id
             if data.get("channel") in ("api", None):
                 data["channel"] = "api"
-        return services.open_ticket(actor=current_user, **data)
+        ccs = data.pop("cc_contact_ids", [])
+        with transaction(actor=current_user):
+            ticket = services.open_ticket(actor=current_user, **data)
+            if ccs:
+                services.set_ccs(ticket, ccs, actor=current_user)
+        return ticket
 
 
 @bp.route("/<int:ticket_id>")
