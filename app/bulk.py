@@ -632,6 +632,7 @@ class _Loader:
             user_triggers = self.scalar(
                 "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", (table,)
             )
+            cur.execute("SET LOCAL lock_timeout = '60s'")  # fail clearly if a transaction holds the table
             if user_triggers and disable_triggers:
                 cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             if (not user_triggers or disable_triggers) and self.superuser:

@@ -48,12 +48,56 @@ def _set_meta(conn: Any, key: str, value: str) -> None:
     )
 
 
+def sync_schema(echo=print) -> bool:
+    """Bring a loaded bench database up to the models without reloading it: new tables, new nullable
+    (or server-defaulted) columns, new indexes and the registered DDL. False when that is not enough."""
+    dialect = db.engine.dialect
+    inspector = sa.inspect(db.engine)
+    existing = set(inspector.get_table_names())
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name not in existing:  # table by table: metadata.create_all would rerun the extra DDL
+                echo(f"bench: CREATE TABLE {table.name}")
+                table.create(conn)
+                continue
+            have_cols = {c["name"] for c in inspector.get_columns(table.name)}
+            for col in table.columns:
+                if col.name in have_cols:
+                    continue
+                if not col.nullable and col.server_default is None:
+                    echo(f"bench: cannot add NOT NULL column {table.name}.{col.name} in place")
+                    return False
+                ddl = sa.schema.CreateColumn(col).compile(dialect=dialect)
+                echo(f"bench: ALTER TABLE {table.name} ADD COLUMN {ddl}")
+                conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+            have_ix = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            for ix in table.indexes:
+                if ix.name not in have_ix:
+                    echo(f"bench: CREATE INDEX {ix.name}")
+                    conn.execute(CreateIndex(ix, if_not_exists=True))
+        for statement in extra_ddl("postgresql"):
+            if statement.lstrip().upper().startswith("CREATE OR REPLACE"):
+                conn.execute(sa.text(statement))
+    return True
+
+
 def prepare(*, tickets: int, orgs: int | None, reset: bool, echo=print) -> dict[str, Any]:
     """Schema current and ``tickets`` bulk tickets loaded (inside an app context)."""
     fingerprint = schema_fingerprint()
     with db.engine.begin() as conn:
         stale = reset or _meta(conn, "schema") != fingerprint
         loaded = int(_meta(conn, "tickets") or 0) if not stale else 0
+    if stale and not reset and loaded == 0:
+        with db.engine.connect() as conn:
+            loaded = int(_meta(conn, "tickets") or 0)
+        if loaded and sync_schema(echo):
+            echo("bench: schema brought up to the models in place")
+            with db.engine.begin() as conn:
+                _set_meta(conn, "schema", fingerprint)
+            stale = False
+        else:
+            loaded = 0
+    with db.engine.begin() as conn:
         if stale:
             echo(f"bench: (re)creating the schema ({'asked' if reset else 'models changed'})")
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))

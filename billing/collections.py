@@ -8,12 +8,10 @@ import datetime as dt
 import decimal
 import hashlib
 import io
-import os
 import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -487,11 +485,9 @@ def dashboard(*, today: dt.date | None = None) -> dict[str, Any]:
 
 def reminder_days() -> list[int]:
     """Days past due of each reminder step (``BILLING_REMINDER_DAYS``, e.g. "15,45")."""
-    raw = current_app.config.get("BILLING_REMINDER_DAYS") or os.environ.get("BILLING_REMINDER_DAYS") or "15,45"
-    days = (
-        [int(x) for x in str(raw).replace(" ", "").split(",") if x] if not isinstance(raw, list | tuple) else list(raw)
-    )
-    return sorted(d for d in days if d > 0)
+    from billing.services import get_settings, parse_reminder_days
+
+    return parse_reminder_days(get_settings()["reminder_days"])
 
 
 def send_reminders(*, today: dt.date | None = None) -> list[Reminder]:

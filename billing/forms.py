@@ -44,3 +44,13 @@ class ImportForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     invoice = StringField(_l("Numero documento o codice avviso"), validators=[DataRequired(), Length(max=60)])
+
+
+class SettingsForm(FlaskForm):
+    reminder_days = StringField(
+        _l("Giorni dalla scadenza per i solleciti (es. 15,45)"), validators=[DataRequired(), Length(max=40)]
+    )
+    payment_days = IntegerField(
+        _l("Giorni per il pagamento dalla data di emissione"), validators=[NumberRange(min=0, max=365)]
+    )
+    vat_rate = DecimalField(_l("Aliquota IVA ordinaria (%)"), validators=[NumberRange(min=0, max=100)], places=2)

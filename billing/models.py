@@ -274,6 +274,18 @@ class Reminder(Model):
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
+class BillingSettings(TimestampMixin, Model):
+    """What finance may tune without a deploy (one row; CONFIG/env values are the defaults)."""
+
+    __tablename__ = "billing_settings"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_days: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="15,45")
+    payment_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=30)
+    vat_rate: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False, default=decimal.Decimal("22"))
+
+
 # --- an issued document never changes ------------------------------------------------------------------
 
 IMMUTABLE_AFTER_ISSUE = (

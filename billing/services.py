@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import os
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.jobs import enqueue
 from billing import fees, pagopa, sources
 from billing.models import (
     BillingRun,
+    BillingSettings,
     DocumentKind,
     DocumentType,
     Invoice,
@@ -44,8 +46,61 @@ def setting(name: str, default: Any) -> Any:
     return current_app.config.get(name, default)
 
 
+def get_settings() -> dict[str, Any]:
+    """Reminder steps, payment terms and VAT rate: the settings row, else configuration defaults."""
+    row = db.session.get(BillingSettings, 1)
+    if row is not None:
+        return {"reminder_days": row.reminder_days, "payment_days": row.payment_days, "vat_rate": D(row.vat_rate)}
+    return {
+        "reminder_days": str(
+            setting("BILLING_REMINDER_DAYS", None) or os.environ.get("BILLING_REMINDER_DAYS") or "15,45"
+        ),
+        "payment_days": int(setting("BILLING_PAYMENT_DAYS", 30)),
+        "vat_rate": D(str(setting("BILLING_VAT_RATE", "22"))),
+    }
+
+
+def parse_reminder_days(raw: str) -> list[int]:
+    try:
+        days = sorted({int(x) for x in str(raw).replace(" ", "").split(",") if x})
+    except ValueError as exc:
+        raise Invalid("giorni non validi", {"reminder_days": ["numeri interi separati da virgola, es. 15,45"]}) from exc
+    if not days or days[0] <= 0 or len(days) > 5:
+        raise Invalid("giorni non validi", {"reminder_days": ["da 1 a 5 valori positivi, es. 15,45"]})
+    return days
+
+
+def update_settings(*, reminder_days: str, payment_days: int, vat_rate: Any, actor: Any) -> BillingSettings:
+    errors: dict[str, list[str]] = {}
+    try:
+        days = parse_reminder_days(reminder_days)
+    except Invalid as exc:
+        errors.update(exc.fields)
+        days = []
+    if not isinstance(payment_days, int) or not 0 <= payment_days <= 365:
+        errors["payment_days"] = ["tra 0 e 365 giorni"]
+    try:
+        rate = D(str(vat_rate))
+        if not D("0") <= rate <= D("100"):
+            raise decimal.InvalidOperation
+    except decimal.InvalidOperation:
+        errors["vat_rate"] = ["aliquota tra 0 e 100"]
+        rate = D("0")
+    if errors:
+        raise Invalid("impostazioni non valide", errors)
+    with transaction(actor=actor):
+        row = db.session.get(BillingSettings, 1)
+        if row is None:
+            row = BillingSettings(id=1)
+            db.session.add(row)
+        row.reminder_days = ",".join(str(d) for d in days)
+        row.payment_days = payment_days
+        row.vat_rate = rate
+    return row
+
+
 def default_vat_rate() -> D:
-    return D(str(setting("BILLING_VAT_RATE", "22")))
+    return D(get_settings()["vat_rate"])
 
 
 def annual_key(agreement_id: int, year: int) -> str:
@@ -389,7 +444,7 @@ def issue_invoice(*, invoice_id: int, actor: Any, issue_date: dt.date | None = N
         _assign_number(invoice, issue_date or local_today())
         invoice.recipient = rec.snapshot() if rec else invoice.recipient
         assert invoice.issue_date is not None
-        invoice.due_date = invoice.issue_date + dt.timedelta(days=int(setting("BILLING_PAYMENT_DAYS", 30)))
+        invoice.due_date = invoice.issue_date + dt.timedelta(days=int(get_settings()["payment_days"]))
         invoice.status = InvoiceStatus.ISSUED
         if invoice.amount_due > 0:
             segregation = str(setting("PAGOPA_SEGREGATION_CODE", "01")).zfill(2)

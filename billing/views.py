@@ -19,7 +19,7 @@ from app.db import local_today
 from app.errors import DomainError, Invalid, NotFound
 from billing import collections, fatturapa, pagopa, services, sources
 from billing.fees import fmt
-from billing.forms import AssignForm, CreditNoteForm, ImportForm, LineForm, PaymentForm, RunForm
+from billing.forms import AssignForm, CreditNoteForm, ImportForm, LineForm, PaymentForm, RunForm, SettingsForm
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Payment
 
 bp = Blueprint("billing", __name__, url_prefix="/ragioneria", static_folder="static", static_url_path="/static")
@@ -474,6 +474,36 @@ def receivables():
         names=sources.organization_names({inv.organization_id for inv, _ in overdue}),
         today=today,
         labels=_labels(),
+    )
+
+
+# --- settings ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/impostazioni", methods=["GET", "POST"])
+@login_required
+@permission_required("billing.write")
+def settings():
+    current = services.get_settings()
+    form = SettingsForm(data=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(
+                reminder_days=form.reminder_days.data,
+                payment_days=form.payment_days.data,
+                vat_rate=form.vat_rate.data,
+                actor=current_user,
+            )
+            flash(_("Impostazioni salvate."), "success")
+            return redirect(url_for("billing.settings"))
+        except Invalid as exc:
+            for name, messages in exc.fields.items():
+                getattr(form, name).errors = list(messages)
+    return render_template(
+        "billing/settings.html",
+        form=form,
+        seller=services.seller(),
+        segregation=services.setting("PAGOPA_SEGREGATION_CODE", "01"),
     )
 
 

@@ -8,9 +8,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from contact_center import api, cli, jobs, models, permissions, replies, views  # noqa: F401
+    from contact_center import api, cli, jobs, models, panels, permissions, replies, views  # noqa: F401
 
     replies.init_replies()
+    panels.register()
     app.cli.add_command(cli.mail_cli)
     views.init_views(app)
     api.init_api(app)

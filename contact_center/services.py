@@ -247,3 +247,39 @@ def recent_web_requests(client_ip: str, window: dt.timedelta) -> int:
         )
         or 0
     )
+
+
+# --- suppressed addresses and PEC receipts -------------------------------------------------------
+
+
+def suppressed_addresses(limit: int = 200) -> list[Any]:
+    from app.mail import MailSuppression
+
+    return list(db.session.scalars(sa.select(MailSuppression).order_by(MailSuppression.created_at.desc()).limit(limit)))
+
+
+def reactivate_address(*, suppression_id: int, actor: Any = None) -> str:
+    """The address was fixed (or the bounce was transient): mail to it flows again."""
+    from app.mail import MailSuppression, unsuppress
+
+    row = db.session.get(MailSuppression, suppression_id)
+    if row is None:
+        raise NotFound("indirizzo non trovato")
+    address = row.address
+    unsuppress(address=address, actor=actor)
+    return address
+
+
+def recent_receipts(*, ticket_id: int | None = None, limit: int = 200) -> list[tuple[PecReceipt, Any]]:
+    """PEC receipts with the outbound message each one proves (None when it is not ours)."""
+    from app.mail import OutboundEmail
+
+    stmt = (
+        sa.select(PecReceipt, OutboundEmail)
+        .outerjoin(OutboundEmail, OutboundEmail.id == PecReceipt.outbound_email_id)
+        .order_by(PecReceipt.id.desc())
+        .limit(limit)
+    )
+    if ticket_id:
+        stmt = stmt.where(PecReceipt.ticket_id == ticket_id)
+    return [(r, e) for r, e in db.session.execute(stmt)]

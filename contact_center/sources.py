@@ -20,14 +20,9 @@ def organization_choices() -> list[tuple[int, str]]:
 
 
 def organization_names(ids: set[int]) -> dict[int, str]:
-    from crm.services import get_organization
+    from crm.services import organization_names as names
 
-    out = {}
-    for org_id in ids:
-        org = get_organization(org_id)
-        if org is not None:
-            out[org_id] = org.name
-    return out
+    return names(ids)
 
 
 def organization_name(org_id: int | None) -> str | None:

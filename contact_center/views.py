@@ -387,7 +387,30 @@ def quarantine():
         .limit(200)
     ).all()
     return render_template(
-        "contact_center/quarantine.html", raws=services.failed_raw_messages(), items=items, form=EmptyForm()
+        "contact_center/quarantine.html",
+        raws=services.failed_raw_messages(),
+        items=items,
+        suppressed=services.suppressed_addresses(),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/contact-center/quarantena/indirizzi/<int:suppression_id>/riattiva", methods=["POST"])
+@login_required
+@permission_required("contact_center.admin")
+def unsuppress_address(suppression_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    address = services.reactivate_address(suppression_id=suppression_id, actor=current_user)
+    flash(_("Indirizzo %(address)s riattivato: riceverà di nuovo le nostre email.", address=address), "success")
+    return redirect(url_for("contact_center.quarantine"))
+
+
+@bp.route("/contact-center/ricevute-pec")
+@login_required
+@permission_required("contact_center.triage")
+def pec_receipts():
+    return render_template(
+        "contact_center/receipts.html", rows=services.recent_receipts(ticket_id=request.args.get("ticket_id", type=int))
     )
 
 

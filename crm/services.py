@@ -62,6 +62,15 @@ def get_organization(organization_id: int) -> Organization | None:
     return db.session.get(Organization, organization_id)
 
 
+def organization_names(ids: Iterable[int]) -> dict[int, str]:
+    """Names of many enti in one query (list pages of other modules)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(wanted)))
+    return {org_id: name for org_id, name in rows}
+
+
 def load_organization(organization_id: int, user: Any = None) -> Organization:
     """The organization or NotFound; a referente only finds its own."""
     org = db.session.get(Organization, organization_id)
@@ -318,6 +327,8 @@ def list_organizations(
         active=active,
         union_id=union_id,
     )
+    # unions and members in two queries for the whole page (the API dumps their ids), not two per ente
+    stmt = stmt.options(sa.orm.selectinload(Organization.members), sa.orm.selectinload(Organization.unions))
     return keyset_page(stmt, [Organization.name, Organization.id], limit=limit, cursor=cursor, descending=False)
 
 
@@ -398,7 +409,10 @@ def current_agreements(org_ids: Iterable[int]) -> dict[int, Agreement]:
         else_=3,
     )
     rows = db.session.scalars(
-        sa.select(Agreement).where(Agreement.organization_id.in_(ids)).order_by(rank, Agreement.end_date.desc())
+        sa.select(Agreement)
+        .where(Agreement.organization_id.in_(ids))
+        .options(sa.orm.selectinload(Agreement.services))  # one query for the page, not one per ente
+        .order_by(rank, Agreement.end_date.desc())
     )
     out: dict[int, Agreement] = {}
     for agreement in rows:

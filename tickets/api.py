@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, request, send_file
+from flask import Flask, g, request, send_file
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -23,7 +23,7 @@ from app.db import transaction
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from tickets import services
-from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus
+from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus, TicketTag
 
 bp = Blueprint("tickets_api", __name__, url_prefix=f"{API_PREFIX}/tickets", description="Ticket di assistenza")
 canned_bp = Blueprint(
@@ -63,7 +63,7 @@ class TicketSchema(Schema):
     service_id = fields.Integer(allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
-    tags = fields.Function(lambda t: services.ticket_tags(t.id))
+    tags = fields.Function(lambda t: _tags_of(t.id))
     cc_contact_ids = fields.Function(lambda t: services.ticket_ccs(t.id))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -77,6 +77,25 @@ class TicketSchema(Schema):
     follow_up_of_id = fields.Integer(allow_none=True)
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
+
+
+def _tags_of(ticket_id: int) -> list[str]:
+    prefetched = g.get("ticket_tags")
+    if prefetched is not None and ticket_id in prefetched:
+        return prefetched[ticket_id]
+    return services.ticket_tags(ticket_id)
+
+
+def _prefetch_tags(tickets: list[Ticket]) -> None:
+    """The tags of a whole page in one query (not one per ticket)."""
+    tags: dict[int, list[str]] = {t.id: [] for t in tickets}
+    if tags:
+        rows = db.session.execute(
+            sa.select(TicketTag.ticket_id, TicketTag.tag).where(TicketTag.ticket_id.in_(tags)).order_by(TicketTag.tag)
+        )
+        for ticket_id, tag in rows:
+            tags[ticket_id].append(tag)
+    g.ticket_tags = tags
 
 
 class TicketPageSchema(Schema):
@@ -212,6 +231,7 @@ class Tickets(MethodView):
         q, view = args.pop("q", None), args.pop("view", None)
         stmt = services.search_stmt(current_user, q=q, view=view, **args)
         items, next_cursor = services.page_tickets(stmt, sort=sort, limit=limit, cursor=cursor)
+        _prefetch_tags(items)
         return {"items": items, "next_cursor": next_cursor}
 
     @bp.arguments(TicketCreateSchema)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, permission_required
@@ -104,32 +105,36 @@ def _names(tickets: list[Ticket]) -> dict[str, dict[int, str]]:
     }
 
 
+# Lazy strings built once: a queue page renders hundreds of labels, one gettext each (not 21).
+_LABELS = {
+    "new": _l("Nuovo"),
+    "open": _l("Aperto"),
+    "pending": _l("In attesa"),
+    "resolved": _l("Risolto"),
+    "closed": _l("Chiuso"),
+    "low": _l("Bassa"),
+    "normal": _l("Normale"),
+    "high": _l("Alta"),
+    "urgent": _l("Urgente"),
+    "ok": _l("In regola"),
+    "at_risk": _l("A rischio"),
+    "breached": _l("Scaduto"),
+    "paused": _l("In pausa"),
+    "met": _l("Rispettato"),
+    "portal": _l("Portale"),
+    "email": _l("Email"),
+    "pec": _l("PEC"),
+    "phone": _l("Telefono"),
+    "sms": _l("SMS"),
+    "web": _l("Web"),
+    "api": _l("API"),
+}
+
+
 def status_label(value: Any) -> str:
-    labels = {
-        "new": _("Nuovo"),
-        "open": _("Aperto"),
-        "pending": _("In attesa"),
-        "resolved": _("Risolto"),
-        "closed": _("Chiuso"),
-        "low": _("Bassa"),
-        "normal": _("Normale"),
-        "high": _("Alta"),
-        "urgent": _("Urgente"),
-        "ok": _("In regola"),
-        "at_risk": _("A rischio"),
-        "breached": _("Scaduto"),
-        "paused": _("In pausa"),
-        "met": _("Rispettato"),
-        "portal": _("Portale"),
-        "email": _("Email"),
-        "pec": _("PEC"),
-        "phone": _("Telefono"),
-        "sms": _("SMS"),
-        "web": _("Web"),
-        "api": _("API"),
-    }
     key = getattr(value, "value", value)
-    return labels.get(key, str(key))
+    label = _LABELS.get(key)
+    return str(label) if label is not None else str(key)
 
 
 @bp.app_template_filter("ticket_label")

@@ -106,6 +106,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    try:  # undeclared 8-bit mail here is overwhelmingly Western European (Outlook, old webmails)
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     try:
         from charset_normalizer import from_bytes
 
@@ -118,20 +122,20 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def part_text(part: Message) -> str:
-    try:
-        content = part.get_content()  # type: ignore[attr-defined]
-        if isinstance(content, str):
-            return content
-        if isinstance(content, bytes):
-            return decode_bytes(content, part.get_content_charset())
-    except Exception:  # noqa: BLE001, S110 - unknown charset, bad base64, defects: use the raw payload
-        pass
+    """A text part as str: transfer-decoded bytes through ``decode_bytes`` (declared charset when it
+    really fits, else UTF-8, else cp1252, else detection), so a lying or unknown charset still reads."""
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001
         payload = None
     if isinstance(payload, bytes):
         return decode_bytes(payload, _safe_charset(part))
+    try:
+        content = part.get_content()  # type: ignore[attr-defined]
+        if isinstance(content, str):
+            return content
+    except Exception:  # noqa: BLE001, S110 - defects: fall back to the raw payload
+        pass
     raw = part.get_payload()
     return raw if isinstance(raw, str) else ""
 

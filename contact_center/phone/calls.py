@@ -222,7 +222,7 @@ def record_recording(
             call.outcome = CallOutcome.VOICEMAIL
             if call.handled_at is None:
                 call.callback_needed = True
-        if status in (None, "", "completed"):
+        if status in (None, "", "completed") and duration != 0:  # an empty recording files nothing
             _file_voicemail(call)
         if (
             current_app.config.get("PHONE_DOWNLOAD_RECORDINGS")

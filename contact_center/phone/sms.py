@@ -56,7 +56,7 @@ def receive_sms(
             from_number=(from_number or "")[:40],
             to_number=(to_number or "")[:40],
             counterpart_number=normalize_phone(from_number),
-            body=body or "",
+            body=_with_media(body or "", payload or {}),
             status=SmsStatus.RECEIVED,
             meta={k: v for k, v in (payload or {}).items() if k in ("NumMedia", "FromCountry", "FromCity")},
         )
@@ -70,6 +70,18 @@ def receive_sms(
                 raise
             return existing, False
     return sms, True
+
+
+def _with_media(body: str, payload: dict[str, Any]) -> str:
+    """An MMS keeps its pictures as links (Twilio hosts them) below the text."""
+    try:
+        count = min(int(payload.get("NumMedia") or 0), 10)
+    except ValueError:
+        count = 0
+    links = [payload[f"MediaUrl{i}"] for i in range(count) if payload.get(f"MediaUrl{i}")]
+    if not links:
+        return body
+    return "\n".join([body, *[f"[allegato: {url}]" for url in links]]).strip()
 
 
 def sms_keyword(body: str | None) -> str | None:

@@ -119,7 +119,19 @@ def call_context(call: Call) -> dict[str, Any]:
     contact = get_contact(call.contact_id) if call.contact_id else None
     agreement = active_agreement(org.id) if org else None
     open_tickets = services.open_tickets_for(organization_id=call.organization_id, limit=20) if org else []
+    item_url, item_ticket_id = None, None
+    if call.inbound_item_id:
+        from contact_center.models import InboundItem
+
+        item = db.session.get(InboundItem, call.inbound_item_id)
+        item_ticket_id = item.ticket_id if item is not None else None
+        try:
+            item_url = url_for("contact_center.item_detail", item_id=call.inbound_item_id)
+        except BuildError:
+            item_url = None
     return {
+        "item_url": item_url,
+        "item_ticket_id": item_ticket_id,
         "org": org,
         "contact": contact,
         "agreement": agreement,

@@ -62,6 +62,16 @@ def upgrade():
         sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
     )
     op.create_table(
+        "billing_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reminder_days", sa.String(length=40), nullable=False),
+        sa.Column("payment_days", sa.Integer(), nullable=False),
+        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_settings")),
+    )
+    op.create_table(
         "canned_responses",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=150), nullable=False),
@@ -1944,6 +1954,7 @@ def downgrade():
 
     op.drop_table("login_failures")
     op.drop_table("canned_responses")
+    op.drop_table("billing_settings")
     op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")

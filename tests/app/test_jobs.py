@@ -111,7 +111,7 @@ def test_admin_sees_a_failed_job_and_retries_it(client, db, app, login_as, get_c
     assert "test.flaky" in page and "servizio esterno non raggiungibile" in page
     assert "Riprova" in page
     admin_home = client.get("/admin").get_data(as_text=True)
-    assert "job falliti" in admin_home
+    assert "Job falliti" in admin_home
     response = client.post(f"/admin/jobs/{row.id}/riprova", data={"csrf_token": get_csrf("/admin/jobs")})
     assert response.status_code == 302
     assert "Job rimesso in coda." in client.get("/admin/jobs").get_data(as_text=True)
@@ -174,10 +174,11 @@ def test_the_same_job_never_runs_twice_at_once(db, app):
 
 def test_worker_command_serves_the_queues(app, db):
     with transaction():
-        row = enqueue("test.make_user", email="dal.worker@example.it")
+        job_id = enqueue("test.make_user", email="dal.worker@example.it").id
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 0, result.output
-    assert _status(db, row.id).status == JobStatus.DONE
+    assert _status(db, job_id).status == JobStatus.DONE
+    assert get_user_by_email("dal.worker@example.it") is not None
 
 
 def test_periodic_jobs_are_registered_for_the_scheduler():

@@ -163,3 +163,24 @@ def test_reminders_escalate_by_days_past_due_never_twice_via_real_jobs(app, issu
         invoice_id=late.id, amount=late.amount_due, paid_on=today, method="pagopa", actor=finance
     )
     assert collections.send_reminders(today=today + dt.timedelta(days=40)) == []
+
+
+def test_settings_change_reminder_steps_and_payment_terms(issued, finance, login, client, get_csrf):
+    from billing import services
+
+    login(finance)
+    token = get_csrf("/ragioneria/impostazioni")
+    bad = client.post(
+        "/ragioneria/impostazioni",
+        data={"csrf_token": token, "reminder_days": "dieci", "payment_days": "30", "vat_rate": "22"},
+    )
+    assert bad.status_code == 200 and "numeri interi" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/ragioneria/impostazioni",
+        data={"csrf_token": token, "reminder_days": "10, 20,30", "payment_days": "60", "vat_rate": "22"},
+    )
+    assert ok.status_code == 302
+    assert collections.reminder_days() == [10, 20, 30]
+    invoice = issued(issue_date=dt.date(2026, 1, 10))
+    assert invoice.due_date == dt.date(2026, 3, 11)
+    assert services.get_settings()["payment_days"] == 60

@@ -62,7 +62,8 @@ def test_bulk_load_makes_consistent_italian_data(app, db):
     # the tickets' search document is the one the tickets module's triggers would have built
     stale = db.session.scalar(
         sa.text(
-            "SELECT count(*) FROM tickets WHERE search_vector IS DISTINCT FROM tickets_search_document(id, subject, description)"  # noqa: E501
+            "SELECT count(*) FROM tickets "
+            "WHERE search_vector IS DISTINCT FROM tickets_search_document(id, subject, description)"
         )
     )
     assert stale == 0

@@ -275,14 +275,41 @@ def delete_policy(*, actor: Any, policy_id: int) -> None:
         reapply_open_tickets()
 
 
-def reapply_open_tickets(limit: int = 20_000) -> int:
-    """Recompute the clock of the open tickets (after a calendar or policy change)."""
+INLINE_REAPPLY = 500  # more open tickets than this: recompute in the background
+
+
+def reapply_open_tickets() -> int:
+    """Recompute the clock of the open tickets after a calendar or policy change.
+
+    A few hundred are done at once, in the admin's transaction; a bigger queue goes to a job (after
+    commit), so the admin page answers at once and the queue catches up in seconds.
+    """
+    from app.jobs import enqueue
+
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.status.in_(OPEN))) or 0
+    if count > INLINE_REAPPLY:
+        enqueue("tickets.sla.reapply", dedupe_key="tickets.sla.reapply")
+        return 0
+    return recompute_open_tickets()
+
+
+def recompute_open_tickets(batch: int = 1000) -> int:
     from tickets.sla.engine import apply_sla, load_calendar
 
     now = utcnow()
     calendar = load_calendar()
-    count = 0
-    for ticket in db.session.scalars(sa.select(Ticket).where(Ticket.status.in_(OPEN)).order_by(Ticket.id).limit(limit)):
-        apply_sla(ticket, now=now, calendar=calendar)
-        count += 1
-    return count
+    done = 0
+    last_id = 0
+    while True:
+        tickets = list(
+            db.session.scalars(
+                sa.select(Ticket).where(Ticket.status.in_(OPEN), Ticket.id > last_id).order_by(Ticket.id).limit(batch)
+            )
+        )
+        if not tickets:
+            return done
+        with transaction():
+            for ticket in tickets:
+                apply_sla(ticket, now=now, calendar=calendar)
+        done += len(tickets)
+        last_id = tickets[-1].id

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from app.db import transaction, utcnow
 from app.extensions import db
-from app.jobs import periodic
+from app.jobs import job, periodic
 from tickets.models import SlaState, Team, Ticket, TicketStatus
 from tickets.sla.engine import Clock, apply_sla, load_calendar
 from tickets.sla.models import AlertKind, AlertLevel, SlaAlert, TicketSla
@@ -46,6 +46,14 @@ def _candidates(now: dt.datetime) -> list[int]:
         .limit(BATCH)
     )
     return list(db.session.scalars(stmt))
+
+
+@job("tickets.sla.reapply")
+def reapply_job() -> int:
+    """Recompute every open ticket's clock (after an admin changed a calendar or a policy)."""
+    from tickets.sla.admin import recompute_open_tickets
+
+    return recompute_open_tickets()
 
 
 @periodic("tickets.sla.check", seconds=300)

@@ -18,6 +18,9 @@ def init_app(app: Flask) -> None:
     else:
         register_api(app, sla_api.bp)
     views.register_panels()
+    from tickets.sla.cli import sla_cli
+
+    app.cli.add_command(sla_cli)
 
     @app.context_processor
     def _sla_helpers() -> dict:

@@ -67,7 +67,16 @@ def add_time_entry(
     if not is_staff(actor) or getattr(actor, "role", None) == "finance":
         raise Forbidden("solo gli operatori registrano il tempo")
     minutes, work_date, note = _validate(minutes, work_date, note)
-    owner = user_id if (user_id and getattr(actor, "role", None) == "admin") else actor.id
+    owner = actor.id
+    if user_id and user_id != actor.id:
+        if getattr(actor, "role", None) != "admin":
+            raise Forbidden("solo un amministratore registra il tempo di un altro operatore")
+        from app.auth.models import Role, User
+
+        other = db.session.get(User, user_id)
+        if other is None or other.role not in (Role.ADMIN, Role.OPERATOR):
+            raise Invalid("operatore non valido", {"user_id": ["operatore inesistente"]})
+        owner = other.id
     with transaction(actor=actor):
         entry = TimeEntry(
             ticket_id=ticket.id,

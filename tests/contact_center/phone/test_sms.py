@@ -181,3 +181,17 @@ def test_requester_who_asked_gets_an_sms_for_each_operator_reply_once(db, app, c
     assert len(messages) == 1
     assert messages[0].to_number == "+393351234567" and ticket.number in messages[0].body
     assert messages[0].status == SmsStatus.QUEUED and messages[0].ticket_id == ticket.id
+
+
+def test_mms_keeps_its_pictures_as_links(twilio, db):
+    params = sms_params(
+        "MM" + "7" * 32,
+        "Ecco l'errore",
+        from_="+393479876543",
+        NumMedia="1",
+        MediaUrl0="https://api.twilio.com/media/ME1",
+        MediaContentType0="image/jpeg",
+    )
+    assert twilio.post("/contact-center/twilio/sms", params).status_code == 200
+    item = db.session.scalar(sa.select(InboundItem))
+    assert "Ecco l'errore" in item.body_text and "[allegato: https://api.twilio.com/media/ME1]" in item.body_text

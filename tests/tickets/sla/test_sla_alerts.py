@@ -121,3 +121,18 @@ def test_paused_and_solved_tickets_are_left_alone(db, make_ticket, set_status):
     db.session.expire_all()
     assert db.session.get(Ticket, t.id).sla_state == SlaState.PAUSED
     assert db.session.get(Ticket, solved.id).sla_state == SlaState.MET
+
+
+def test_a_big_queue_is_recomputed_by_a_job(db, make_ticket, make_user, run_jobs, monkeypatch):
+    from tickets.sla import admin as sla_admin
+
+    monkeypatch.setattr(sla_admin, "INLINE_REAPPLY", 1)
+    tickets = [make_ticket(priority="high") for _ in range(3)]
+    before = [t.first_response_due for t in tickets]
+    save_policy(actor=make_user("admin"), name="Alta", priority="high", first_response_minutes=5, resolution_minutes=60)
+    db.session.expire_all()
+    assert [db.session.get(Ticket, t.id).first_response_due for t in tickets] == before  # not yet
+    run_jobs()
+    db.session.expire_all()
+    after = [db.session.get(Ticket, t.id).first_response_due for t in tickets]
+    assert all(a < b for a, b in zip(after, before, strict=True))

@@ -172,3 +172,41 @@ def test_tickets_without_history_still_get_a_clock(db, make_org):
     db.session.commit()
     assert t.first_response_due == rome(2026, 11, 24, 13, 0)
     assert dt.timedelta(0) < t.resolution_due - t.created_at
+
+
+def test_demo_setup_is_idempotent(db, make_ticket, make_user):
+    from tickets.models import TimeEntry
+    from tickets.sla import demo, load_calendar
+    from tickets.sla.models import BusinessCalendar, SlaPolicy
+
+    ctx: dict = {}
+    demo.load(ctx)
+    demo.load(ctx)
+    assert db.session.query(BusinessCalendar).count() == 1
+    assert db.session.query(SlaPolicy).count() == len(demo.POLICIES)
+    cal = load_calendar()
+    assert cal.closed_reason(dt.date(2027, 5, 8)) and cal.closed_reason(dt.date(2026, 12, 6))
+    make_user("operator")
+    t = make_ticket(created_at=rome(2026, 11, 20, 9, 0))
+    from tickets.models import TicketStatus
+    from tickets.services import record_status
+
+    with transaction():
+        record_status(t, TicketStatus.OPEN)
+    demo.after_users(ctx)
+    n = db.session.query(TimeEntry).count()
+    demo.after_users(ctx)
+    assert n >= 1 and db.session.query(TimeEntry).count() == n
+
+
+def test_cli_due_check_and_recompute(app, make_ticket):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["sla", "due", "2026-11-27T17:00", "60"])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "2026-11-30T09:00:00+01:00"
+    assert runner.invoke(args=["sla", "due", "venerdì", "60"]).exit_code != 0
+    make_ticket()
+    r = runner.invoke(args=["sla", "recompute"])
+    assert r.exit_code == 0 and "recomputed 1" in r.output
+    r = runner.invoke(args=["sla", "check"])
+    assert r.exit_code == 0 and "checked" in r.output

@@ -113,6 +113,15 @@ def test_who_may_log_see_and_change_time(db, api_as, make_org, make_ticket, make
     assert op2.delete(f"/api/v1/time-entries/{entry['id']}").status_code == 403
     assert admin.delete(f"/api/v1/time-entries/{entry['id']}").status_code == 204
     assert admin.get(f"/api/v1/time-entries/{entry['id']}").status_code == 404
+    # an admin logs time for an operator; an operator cannot, and nobody for a non-operator
+    r = admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 20, "user_id": op2.user.id})
+    assert r.status_code == 201 and r.json["user_id"] == op2.user.id
+    assert (
+        op1.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": op2.user.id}).status_code == 403
+    )
+    r = admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": referente.user.id})
+    assert r.status_code == 422 and "user_id" in r.json["error"]["fields"]
+    assert admin.post(f"/api/v1/tickets/{t.id}/time-entries", json={"minutes": 5, "user_id": 99999}).status_code == 422
     # unauthenticated
     from flask import current_app
 
@@ -173,3 +182,15 @@ def test_the_ticket_page_of_the_tickets_module_shows_sla_and_time(db, client, lo
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "sla-panel" in html and "time-entries" in html and "Registra tempo" in html
+
+
+def test_the_entes_360_page_shows_time_and_sla(db, client, login_as, make_org, make_ticket, make_user):
+    org = make_org()
+    t = make_ticket(organization_id=org.id)
+    add_time_entry(ticket_id=t.id, minutes=75, actor=make_user("operator"))
+    login_as("operator")
+    r = client.get(f"/enti/{org.id}")
+    if r.status_code == 404:
+        return  # the CRM page is not there (yet)
+    html = r.get_data(as_text=True)
+    assert 'data-panel="tickets_sla"' in html and "1 h 15 min" in html
