@@ -64,7 +64,7 @@ class TicketSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     tags = fields.Function(lambda t: _tags_of(t.id))
-    cc_contact_ids = fields.Function(lambda t: services.ticket_ccs(t.id))
+    cc_contact_ids = fields.Function(lambda t: _ccs_of(t.id))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     first_response_due = fields.DateTime(allow_none=True)
@@ -86,8 +86,26 @@ def _tags_of(ticket_id: int) -> list[str]:
     return services.ticket_tags(ticket_id)
 
 
+def _ccs_of(ticket_id: int) -> list[int]:
+    prefetched = g.get("ticket_ccs")
+    if prefetched is not None and ticket_id in prefetched:
+        return prefetched[ticket_id]
+    return services.ticket_ccs(ticket_id)
+
+
 def _prefetch_tags(tickets: list[Ticket]) -> None:
-    """The tags of a whole page in one query (not one per ticket)."""
+    """The tags (and copied contacts) of a whole page in one query each (not one per ticket)."""
+    from tickets.models import TicketCc
+
+    ccs: dict[int, list[int]] = {t.id: [] for t in tickets}
+    if ccs:
+        for ticket_id, contact_id in db.session.execute(
+            sa.select(TicketCc.ticket_id, TicketCc.contact_id)
+            .where(TicketCc.ticket_id.in_(ccs))
+            .order_by(TicketCc.contact_id)
+        ):
+            ccs[ticket_id].append(contact_id)
+    g.ticket_ccs = ccs
     tags: dict[int, list[str]] = {t.id: [] for t in tickets}
     if tags:
         rows = db.session.execute(
