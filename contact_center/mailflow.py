@@ -214,8 +214,14 @@ def _process(row: RawMessage) -> InboundItem:
     rule = match_rule(sender=sender, subject=parsed.subject, body=parsed.text, mailbox_id=row.mailbox_id)
     org_id = form.get("organization_id") or match.organization_id
     confidence = match.confidence
+    automatic = org_id is not None  # a known sender (or the form's ente) gets a ticket straight away
     if org_id is None and rule is not None and rule.organization_id:
-        org_id, confidence = rule.organization_id, "probable"
+        org_id, confidence, automatic = rule.organization_id, "probable", True  # an admin's domain rule
+    if org_id is None:
+        from contact_center.sources import likely_organization
+
+        org_id = likely_organization(sender)  # a suggestion for triage, never a ticket by itself
+        confidence = "probable" if org_id else None
     service_id = (
         form.get("service_id")
         or (rule.service_id if rule else None)
@@ -256,7 +262,7 @@ def _process(row: RawMessage) -> InboundItem:
     if thread_ticket is not None:
         intake.attach_inbound_to_ticket(item_id=item.id, ticket_id=thread_ticket)
         return item
-    if org_id is not None or channel == InboundChannel.WEB:
+    if automatic or channel == InboundChannel.WEB:
         intake.create_ticket_from_inbound(
             item_id=item.id,
             organization_id=org_id,

@@ -56,3 +56,27 @@ def find_ticket(number_or_id: str | int) -> Any:
     if value.isdigit():
         return get_ticket(int(value))
     return find_ticket_by_number(value)
+
+
+# Public mail providers: a shared domain says nothing about which ente a sender belongs to.
+PUBLIC_DOMAINS = {
+    "gmail.com", "googlemail.com", "libero.it", "virgilio.it", "alice.it", "tim.it", "tin.it", "tiscali.it",
+    "hotmail.com", "hotmail.it", "outlook.com", "outlook.it", "live.com", "live.it", "yahoo.com", "yahoo.it",
+    "icloud.com", "me.com", "fastwebnet.it", "email.it", "inwind.it", "aruba.it", "pec.it", "legalmail.it",
+    "postecert.it", "pec.aruba.it", "arubapec.it", "gigapec.it", "cert.legalmail.it", "protonmail.com",
+}  # fmt: skip
+
+
+def likely_organization(address: str | None) -> int | None:
+    """The ente whose contacts write from the sender's (institutional) domain, when it is only one."""
+    address = (address or "").strip().lower()
+    if "@" not in address:
+        return None
+    domain = address.rsplit("@", 1)[1]
+    if not domain or domain in PUBLIC_DOMAINS or "." not in domain:
+        return None
+    from crm.services import list_contacts
+
+    contacts, _ = list_contacts(q=f"@{domain}", limit=50)
+    orgs = {c.organization_id for c in contacts if (c.email or "").lower().endswith(f"@{domain}")}
+    return orgs.pop() if len(orgs) == 1 else None

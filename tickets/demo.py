@@ -209,6 +209,9 @@ NOTES = [
 
 
 def load(ctx: dict[str, Any]) -> None:
+    from tickets.sla import demo as sla_demo
+
+    sla_demo.load(ctx)  # calendar and SLA policies first, so the demo tickets get their due times
     with transaction():
         for name, email in TEAMS:
             if db.session.scalar(sa.select(Team).where(Team.name == name)) is None:
@@ -334,3 +337,6 @@ def after_users(ctx: dict[str, Any]) -> None:
             services.merge_tickets(source_id=dup.id, target_id=made[1].id, actor=operator)
         services.link_tickets(ticket_id=made[2].id, other_id=made[17].id, actor=operator)
     ctx.setdefault("summary", {})["tickets"] = len(made)
+    from tickets.sla import demo as sla_demo
+
+    sla_demo.after_users(ctx)  # time logged on the demo tickets

@@ -92,3 +92,26 @@ def test_wrong_password_is_recorded_on_the_mailbox(db, make_mailbox, imap_accoun
     assert result["error"]
     db.session.refresh(mailbox)
     assert mailbox.last_error
+
+
+def test_crash_after_commit_before_the_seen_flag_does_not_duplicate(
+    db, dovecot, imap_account, make_mailbox, comune, monkeypatch
+):
+    from contact_center.channels import imap
+
+    mailbox = make_mailbox()
+    acct = imap_account
+    dovecot.deliver(acct["user"], acct["password"], build_email(subject="Posta elettronica bloccata"))
+
+    def crash(*a, **k):
+        raise OSError("connection reset while flagging")
+
+    monkeypatch.setattr(imap, "_done", crash)
+    assert poll_mailbox(mailbox.id)["error"]
+    assert count(db, Ticket) == 1
+    assert not any("\\Seen" in f for f in dovecot.flags(acct["user"], acct["password"]))
+    monkeypatch.undo()
+    result = poll_mailbox(mailbox.id)
+    assert (result["fetched"], result["new"], result["error"]) == (1, 0, None)
+    assert count(db, Ticket) == 1
+    assert all("\\Seen" in f for f in dovecot.flags(acct["user"], acct["password"]))

@@ -230,3 +230,25 @@ def test_a_message_that_breaks_processing_is_kept_and_can_be_reprocessed(db, com
     assert item.status == InboundStatus.TICKETED
     assert process_raw(raw.id).id == item.id  # again: nothing new
     assert len(tickets(db)) == 1
+
+
+def test_unknown_sender_from_an_entes_domain_waits_in_triage_with_that_ente_suggested(db, comune):
+    _, item = ingest(build_email(sender="ragioneria@comune.example.it", subject="Chi sono?"), source=RawSource.PIPE)
+    assert item.status == InboundStatus.NEW and item.ticket_id is None
+    assert (item.organization_id, item.match_confidence) == (comune.id, "probable")
+    _, webmail = ingest(build_email(sender="mario.rossi@gmail.com", subject="Privato"), source=RawSource.PIPE)
+    assert webmail.organization_id is None
+
+
+def test_acknowledgements_to_one_sender_are_capped_per_hour(db, app, comune):
+    from app.mail import EmailStatus
+
+    app.config["MAIL_MAX_AUTO_PER_HOUR"] = 2
+    try:
+        for i in range(3):
+            ingest(build_email(subject=f"Problema numero {i}"), source=RawSource.PIPE)
+    finally:
+        app.config.pop("MAIL_MAX_AUTO_PER_HOUR")
+    assert len(tickets(db)) == 3
+    acks = db.session.scalars(sa.select(OutboundEmail.status).where(OutboundEmail.category == "ack")).all()
+    assert sorted(acks) == sorted([EmailStatus.QUEUED, EmailStatus.QUEUED, EmailStatus.SUPPRESSED])
