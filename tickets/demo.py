@@ -236,7 +236,7 @@ def after_users(ctx: dict[str, Any]) -> None:
         db.session.scalars(sa.select(User).where(User.role.in_((Role.OPERATOR, Role.ADMIN))).order_by(User.id))
     )
     operator = next((u for u in operators if u.role == Role.OPERATOR), operators[0] if operators else None)
-    referente = db.session.scalar(sa.select(User).where(User.email == "referente@presidio.local"))
+    referente = db.session.scalar(sa.select(User).where(User.email == "referente@presidio.example.it"))
     orgs = list(
         db.session.scalars(sa.select(Organization).where(Organization.province == "BA").order_by(Organization.id))
     )
