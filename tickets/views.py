@@ -398,6 +398,7 @@ def detail(ticket_id: int):
         service=db.session.get(Service, ticket.service_id) if ticket.service_id else None,
         names=_names([ticket]),
         tags=services.ticket_tags(ticket.id),
+        ccs=[c for c in (db.session.get(Contact, i) for i in services.ticket_ccs(ticket.id)) if c is not None],
         linked=services.linked_tickets(ticket.id),
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
         follow_up_of=db.session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
