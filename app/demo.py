@@ -1,9 +1,10 @@
 """Demo data for `seed demo`: idempotent; each domain module contributes its part (``<module>.demo.load``).
 
-Order: every module's ``load(ctx)`` in module order (crm first: it brings the 41 comuni of the Città
-Metropolitana di Bari from the bundled ISTAT registry), then the demo users (one per role, and a
-referente for a few comuni), then every module's optional ``after_users(ctx)``. A module whose demo
-is missing is skipped, so the platform's part always loads.
+Order: module by module, ``load(ctx)`` then the optional ``after_users(ctx)``, so each module finds
+the previous ones' data complete. The demo users (one per role, and a referente for a few comuni) are
+made right after the crm's ``load`` has brought the 41 comuni of the Città Metropolitana di Bari from
+the bundled ISTAT registry. A module whose demo is missing is skipped, so the platform's part always
+loads.
 """
 
 from __future__ import annotations
@@ -65,19 +66,8 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(e, by_email[e]) for e in emails if e in by_email]
 
 
-def load_demo(*, if_empty: bool = False) -> dict[str, Any]:
-    summary: dict[str, Any] = {}
-    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
-        summary["skipped"] = "demo data already present"
-        summary["users"] = demo_logins()
-        return summary
-    ctx: dict[str, Any] = {"summary": summary, "password": DEMO_PASSWORD}
-    for name in MODULES:  # crm first: the others hang on its organizations
-        demo = _module_demo(name)
-        if demo is not None:
-            demo.load(ctx)
-        else:
-            summary.setdefault("modules_without_demo", []).append(name)
+def _load_users(ctx: dict[str, Any]) -> None:
+    """One user per role, and referenti bound to real comuni (by ISTAT code)."""
     for email, role, name in DEMO_USERS:
         if get_user_by_email(email) is None:
             create_user(email=email, role=role, name=name, password=DEMO_PASSWORD)
@@ -100,8 +90,28 @@ def load_demo(*, if_empty: bool = False) -> dict[str, Any]:
     if not referenti:
         log.warning("no organization to bind the demo referente to: load the crm demo (comuni) first")
     ctx["demo_users"] = {e: get_user_by_email(e) for e, _ in demo_logins()}
+
+
+def load_demo(*, if_empty: bool = False) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        summary["skipped"] = "demo data already present"
+        summary["users"] = demo_logins()
+        return summary
+    ctx: dict[str, Any] = {"summary": summary, "password": DEMO_PASSWORD}
+    users_made = False
+    # Module by module: load(ctx) then after_users(ctx), so each module finds the previous ones'
+    # data complete (tickets after the crm, the contact center after the tickets). The users are
+    # made as soon as the crm has brought the comuni the referenti belong to.
     for name in MODULES:
         demo = _module_demo(name)
+        if demo is None:
+            summary.setdefault("modules_without_demo", []).append(name)
+        else:
+            demo.load(ctx)
+        if not users_made:
+            _load_users(ctx)
+            users_made = True
         if demo is not None and hasattr(demo, "after_users"):
             demo.after_users(ctx)
     summary["users"] = demo_logins()

@@ -127,6 +127,7 @@ def compute_fee(
     year: int,
     *,
     population: int | None,
+    population_year: int | None = None,
     billable_minutes: int = 0,
     default_vat_rate: D = D("22"),
 ) -> FeeBreakdown:
@@ -162,6 +163,7 @@ def compute_fee(
             FeeLine(
                 "per_inhabitant",
                 f"Quota per abitante {year}: {_it(D(pop), 0)} abitanti"
+                f"{f' (popolazione {population_year})' if population_year and not terms.population_override else ''}"
                 f" × € {_it(terms.fee_per_inhabitant, 4)}{pro_rata}",
                 D("1"),
                 per_inh,

@@ -132,6 +132,7 @@ def compute_for(terms: sources.AgreementTerms, year: int, rec: sources.Recipient
         terms,
         year,
         population=rec.population if rec else None,
+        population_year=rec.population_year if rec else None,
         billable_minutes=minutes,
         default_vat_rate=default_vat_rate(),
     )

@@ -71,6 +71,7 @@ class Recipient:
     city: str | None
     province: str | None
     population: int | None
+    population_year: int | None = None
 
     @property
     def is_public_administration(self) -> bool:
@@ -202,6 +203,7 @@ def recipient(organization_id: int) -> Recipient | None:
         city=_value(org, "city"),
         province=_value(org, "province"),
         population=_value(org, "population"),
+        population_year=_value(org, "population_year"),
     )
 
 

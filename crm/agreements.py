@@ -165,6 +165,24 @@ def next_code(year: int) -> str:
     return f"{prefix}{(max(numbers) + 1) if numbers else 1:04d}"
 
 
+def _insert_with_code(values: dict[str, Any]) -> Agreement:
+    """Insert a new convenzione; an automatic code taken meanwhile by a concurrent insert is retried."""
+    auto = not values["code"]
+    for _attempt in range(5):
+        if auto:
+            values["code"] = next_code(values["start_date"].year)
+        agreement = Agreement(status=AgreementStatus.DRAFT, **values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(agreement)
+                db.session.flush()
+            return agreement
+        except sa.exc.IntegrityError as exc:
+            if not auto:
+                raise Conflict("codice già usato", {"code": ["codice già usato da un'altra convenzione"]}) from exc
+    raise Conflict("codice non assegnabile, riprova", {"code": ["riprova"]})
+
+
 def _check_rules(agreement: Agreement, today: dt.date) -> None:
     """Rules that hold for a convenzione in force: one per ente at a time, and at least one service."""
     if agreement.status != AgreementStatus.ACTIVE:
@@ -217,13 +235,9 @@ def create_agreement(*, actor: Any = None, **data: Any) -> Agreement:
     if status not in (AgreementStatus.DRAFT, AgreementStatus.ACTIVE):
         raise Invalid("una convenzione nasce in bozza o attiva", {"status": ["ammessi: draft, active"]})
     with transaction(actor=actor):
-        if not values["code"]:
-            values["code"] = next_code(values["start_date"].year)
-        elif db.session.scalar(sa.select(Agreement.id).where(Agreement.code == values["code"])):
+        if values["code"] and db.session.scalar(sa.select(Agreement.id).where(Agreement.code == values["code"])):
             raise Conflict("codice già usato", {"code": ["codice già usato da un'altra convenzione"]})
-        agreement = Agreement(status=AgreementStatus.DRAFT, **values)
-        db.session.add(agreement)
-        db.session.flush()
+        agreement = _insert_with_code(values)
         _set_services(agreement, service_ids)
         if status == AgreementStatus.ACTIVE:
             agreement.status = status

@@ -278,3 +278,42 @@ def export_contacts(stmt: sa.Select) -> Iterator[str]:
             yield row
 
     return _csv(CONTACT_COLUMNS, rows())
+
+
+AGREEMENT_COLUMNS = [
+    "id",
+    "code",
+    "organization",
+    "organization_name",
+    "status",
+    "start_date",
+    "end_date",
+    "services",
+    "billing_document",
+    "annual_fee_fixed",
+    "fee_per_inhabitant",
+    "included_hours",
+    "hourly_rate",
+    "sla_tier",
+    "cig",
+    "cup",
+    "protocol_number",
+]
+
+
+def export_agreements(stmt: sa.Select) -> Iterator[str]:
+    """Convenzioni with their terms (services as codes separated by ``|``), for finance spreadsheets."""
+    from crm.models import Agreement
+
+    orgs = {o.id: o for o in db.session.scalars(sa.select(Organization))}
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for a in db.session.scalars(stmt.order_by(Agreement.end_date, Agreement.id)):
+            org = orgs.get(a.organization_id)
+            row = {k: _cell(getattr(a, k)) for k in AGREEMENT_COLUMNS if hasattr(a, k) and k != "services"}
+            row["organization"] = (org.istat_code or org.id) if org else a.organization_id
+            row["organization_name"] = org.name if org else ""
+            row["services"] = "|".join(s.code for s in a.services)
+            yield row
+
+    return _csv(AGREEMENT_COLUMNS, rows())

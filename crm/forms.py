@@ -88,6 +88,8 @@ class ContactForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Telefono"), validators=[Optional(), Length(max=30)])
     portal_access = BooleanField(_l("Accesso al portale (referente)"))
+    only_own_requests = BooleanField(_l("Sul portale vede solo le proprie richieste"))
+    sms_notifications = BooleanField(_l("Avvisi via SMS"))
     consent = BooleanField(_l("Consenso al trattamento dei dati"))
     active = BooleanField(_l("Contatto attivo"), default=True)
     notes = TextAreaField(_l("Note"), validators=[Optional()])

@@ -119,6 +119,7 @@ class ContactSchema(Schema):
     consent_at = fields.DateTime(dump_only=True)
     portal_access = fields.Boolean()
     sms_notifications = fields.Boolean()
+    only_own_requests = fields.Boolean()
     active = fields.Boolean()
     notes = fields.String()
     created_at = fields.DateTime(dump_only=True)

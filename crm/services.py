@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import phonenumbers
@@ -222,6 +222,40 @@ def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
         raise Conflict("identificativo già registrato per un altro ente", fields)
 
 
+# Fields whose check depends on another field: changing the key re-checks the values.
+ORG_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "kind": ("ipa_code",),
+    "belfiore_code": ("ipa_code",),
+    "province": ("ipa_code",),
+}
+
+
+def clean_changes(
+    clean: Callable[[dict[str, Any]], dict[str, Any]],
+    stored: dict[str, Any],
+    changes: dict[str, Any],
+    dependencies: Mapping[str, tuple[str, ...]],
+) -> dict[str, Any]:
+    """Validate an update. Errors are reported for the fields being changed (and the fields whose
+    check depends on them); a stored value that predates a rule (legacy or bulk-loaded data) is kept
+    as it is rather than blocking an unrelated change."""
+    merged = {**stored, **changes}
+    try:
+        return clean(merged)
+    except Invalid as exc:
+        touched = set(changes)
+        for key in changes:
+            touched.update(dependencies.get(key, ()))
+        relevant = {k: v for k, v in exc.fields.items() if k in touched}
+        if relevant:
+            raise Invalid(exc.message, relevant) from exc
+        untouched_bad = set(exc.fields)
+        values = clean({k: (None if k in untouched_bad else v) for k, v in merged.items()})
+        for key in untouched_bad:
+            values[key] = stored.get(key)
+        return values
+
+
 # --- organizations ---------------------------------------------------------------------------
 
 
@@ -268,8 +302,7 @@ def update_organization(*, organization_id: int, actor: Any = None, **changes: A
     org = load_organization(organization_id)
     merged = {f: getattr(org, f) for f in ORG_FIELDS}
     merged["kind"] = org.kind.value
-    merged.update(changes)
-    values = clean_organization(merged)
+    values = clean_changes(clean_organization, merged, changes, ORG_DEPENDENCIES)
     with transaction(actor=actor):
         _check_unique(org.id, values)
         for key, value in values.items():
@@ -445,6 +478,7 @@ CONTACT_FIELDS = [
     "portal_access",
     "active",
     "sms_notifications",
+    "only_own_requests",
 ]
 
 
@@ -466,6 +500,7 @@ def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
     out["portal_access"] = bool(data.get("portal_access", False))
     out["active"] = bool(data.get("active", True))
     out["sms_notifications"] = bool(data.get("sms_notifications", False))
+    out["only_own_requests"] = bool(data.get("only_own_requests", False))
     if out["portal_access"] and not out["email"] and "email" not in e.fields:
         e.add("email", "l'accesso al portale richiede un indirizzo email")
     e.raise_if_any()
@@ -533,8 +568,7 @@ def update_contact(*, contact_id: int, actor: Any = None, **changes: Any) -> Con
     contact = load_contact(contact_id)
     merged = {f: getattr(contact, f) for f in CONTACT_FIELDS}
     merged["role"] = contact.role.value
-    merged.update(changes)
-    values = clean_contact(merged)
+    values = clean_changes(clean_contact, merged, changes, {"portal_access": ("email",)})
     with transaction(actor=actor):
         if values["consent"] and not contact.consent:
             contact.consent_at = utcnow()

@@ -322,6 +322,8 @@ CONTACT_FORM_FIELDS = [
     "email",
     "phone",
     "portal_access",
+    "only_own_requests",
+    "sms_notifications",
     "consent",
     "active",
     "notes",
@@ -457,6 +459,26 @@ def agreement_list():
         services=services.list_services(active_only=False),
         next_url=_next_url(cursor),
         today=local_today(),
+    )
+
+
+@bp.route("/convenzioni/esporta.csv")
+@login_required
+@permission_required("crm.staff_read")
+def agreement_export():
+    a = request.args
+    stmt = agr.agreements_query(
+        user=current_user,
+        q=a.get("q") or None,
+        status=a.get("status") or None,
+        service_id=a.get("service_id", type=int),
+        expiring_within=a.get("expiring_within", type=int),
+        organization_id=a.get("organization_id", type=int),
+    )
+    return Response(
+        "".join(csvio.export_agreements(stmt)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=convenzioni-{local_today():%Y%m%d}.csv"},
     )
 
 

@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.api import API_PREFIX, PageArgs, register_api
 from app.auth.models import Role
 from app.auth.permissions import permission_required
+from app.db import transaction
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from tickets import services
@@ -63,6 +64,7 @@ class TicketSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     tags = fields.Function(lambda t: _tags_of(t.id))
+    cc_contact_ids = fields.Function(lambda t: _ccs_of(t.id))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     first_response_due = fields.DateTime(allow_none=True)
@@ -84,8 +86,26 @@ def _tags_of(ticket_id: int) -> list[str]:
     return services.ticket_tags(ticket_id)
 
 
+def _ccs_of(ticket_id: int) -> list[int]:
+    prefetched = g.get("ticket_ccs")
+    if prefetched is not None and ticket_id in prefetched:
+        return prefetched[ticket_id]
+    return services.ticket_ccs(ticket_id)
+
+
 def _prefetch_tags(tickets: list[Ticket]) -> None:
-    """The tags of a whole page in one query (not one per ticket)."""
+    """The tags (and copied contacts) of a whole page in one query each (not one per ticket)."""
+    from tickets.models import TicketCc
+
+    ccs: dict[int, list[int]] = {t.id: [] for t in tickets}
+    if ccs:
+        for ticket_id, contact_id in db.session.execute(
+            sa.select(TicketCc.ticket_id, TicketCc.contact_id)
+            .where(TicketCc.ticket_id.in_(ccs))
+            .order_by(TicketCc.contact_id)
+        ):
+            ccs[ticket_id].append(contact_id)
+    g.ticket_ccs = ccs
     tags: dict[int, list[str]] = {t.id: [] for t in tickets}
     if tags:
         rows = db.session.execute(
@@ -130,6 +150,7 @@ class TicketCreateSchema(Schema):
     assignee_id = fields.Integer(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     tags = fields.List(fields.String(validate=validate.Length(max=50)), load_default=list)
+    cc_contact_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
 
 
 class TicketPatchSchema(Schema):
@@ -143,6 +164,7 @@ class TicketPatchSchema(Schema):
     organization_id = fields.Integer(allow_none=True)
     requester_contact_id = fields.Integer(allow_none=True)
     tags = fields.List(fields.String(validate=validate.Length(max=50)))
+    cc_contact_ids = fields.List(fields.Integer(), validate=validate.Length(max=20))
 
 
 class MessageSchema(Schema):
@@ -243,7 +265,12 @@ class Tickets(MethodView):
             data["requester_contact_id"] = current_user.contact_id
             if data.get("channel") in ("api", None):
                 data["channel"] = "api"
-        return services.open_ticket(actor=current_user, **data)
+        ccs = data.pop("cc_contact_ids", [])
+        with transaction(actor=current_user):
+            ticket = services.open_ticket(actor=current_user, **data)
+            if ccs:
+                services.set_ccs(ticket, ccs, actor=current_user)
+        return ticket
 
 
 @bp.route("/<int:ticket_id>")

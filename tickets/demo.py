@@ -209,6 +209,9 @@ NOTES = [
 
 
 def load(ctx: dict[str, Any]) -> None:
+    from tickets.sla import demo as sla_demo
+
+    sla_demo.load(ctx)  # calendar and SLA policies first, so the demo tickets get their due times
     with transaction():
         for name, email in TEAMS:
             if db.session.scalar(sa.select(Team).where(Team.name == name)) is None:
@@ -220,7 +223,8 @@ def load(ctx: dict[str, Any]) -> None:
 
 
 def after_users(ctx: dict[str, Any]) -> None:
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
+    # Idempotent by its own first request (other modules' demos may have opened tickets already).
+    if db.session.scalar(sa.select(Ticket.id).where(Ticket.subject == REQUESTS[0][0]).limit(1)):
         return
     from app.auth.models import Role, User
 
@@ -232,7 +236,7 @@ def after_users(ctx: dict[str, Any]) -> None:
         db.session.scalars(sa.select(User).where(User.role.in_((Role.OPERATOR, Role.ADMIN))).order_by(User.id))
     )
     operator = next((u for u in operators if u.role == Role.OPERATOR), operators[0] if operators else None)
-    referente = db.session.scalar(sa.select(User).where(User.email == "referente@presidio.local"))
+    referente = db.session.scalar(sa.select(User).where(User.email == "referente@presidio.example.it"))
     orgs = list(
         db.session.scalars(sa.select(Organization).where(Organization.province == "BA").order_by(Organization.id))
     )
@@ -334,3 +338,6 @@ def after_users(ctx: dict[str, Any]) -> None:
             services.merge_tickets(source_id=dup.id, target_id=made[1].id, actor=operator)
         services.link_tickets(ticket_id=made[2].id, other_id=made[17].id, actor=operator)
     ctx.setdefault("summary", {})["tickets"] = len(made)
+    from tickets.sla import demo as sla_demo
+
+    sla_demo.after_users(ctx)  # time logged on the demo tickets

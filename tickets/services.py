@@ -171,6 +171,31 @@ def set_tags(ticket: Ticket, tags: Iterable[str] | str | None, *, actor: Any = N
     return wanted
 
 
+def ticket_ccs(ticket_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(TicketCc.contact_id).where(TicketCc.ticket_id == ticket_id).order_by(TicketCc.contact_id)
+        )
+    )
+
+
+def set_ccs(ticket: Ticket, contact_ids: Iterable[int] | None, *, actor: Any = None) -> list[int]:
+    """Contacts copied on the ticket (same organization): they follow it even with "only my own requests"."""
+    from crm.models import Contact
+
+    wanted = list(dict.fromkeys(int(c) for c in (contact_ids or [])))[:20]
+    with transaction(actor=actor):
+        for contact_id in wanted:
+            contact = db.session.get(Contact, contact_id)
+            if contact is None or (ticket.organization_id and contact.organization_id != ticket.organization_id):
+                raise Invalid("contatto non valido", {"cc_contact_ids": [f"contatto {contact_id} non valido"]})
+        db.session.execute(sa.delete(TicketCc).where(TicketCc.ticket_id == ticket.id))
+        for contact_id in wanted:
+            db.session.add(TicketCc(ticket_id=ticket.id, contact_id=contact_id))
+        db.session.flush()
+    return wanted
+
+
 # --- opening -------------------------------------------------------------------------------------
 
 
@@ -384,12 +409,12 @@ UPDATABLE = ("subject", "priority", "service_id", "team_id", "organization_id", 
 def update_ticket(*, ticket_id: int, actor: Any = None, now: dt.datetime | None = None, **changes: Any) -> Ticket:
     """Change fields (priority, service, team, …), assignment, status and tags in one transaction."""
     now = now or utcnow()
-    unknown = set(changes) - set(UPDATABLE) - {"assignee_id", "status", "tags"}
+    unknown = set(changes) - set(UPDATABLE) - {"assignee_id", "status", "tags", "cc_contact_ids"}
     if unknown:
         raise Invalid("campi non modificabili", {f: ["non modificabile"] for f in sorted(unknown)})
     with transaction(actor=actor):
         ticket = _locked(ticket_id)
-        if ticket.status == TicketStatus.CLOSED and set(changes) - {"tags"}:
+        if ticket.status == TicketStatus.CLOSED and set(changes) - {"tags", "cc_contact_ids"}:
             raise Conflict("il ticket è chiuso", {"status": ["un ticket chiuso non si modifica"]})
         if "subject" in changes:
             subject = (changes["subject"] or "").strip()
@@ -412,6 +437,8 @@ def update_ticket(*, ticket_id: int, actor: Any = None, now: dt.datetime | None 
             )
             for key, value in refs.items():
                 setattr(ticket, key, value)
+        if "cc_contact_ids" in changes:
+            set_ccs(ticket, changes["cc_contact_ids"], actor=actor)
         if "tags" in changes:
             db.session.execute(sa.delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
             for tag in normalize_tags(changes["tags"]):

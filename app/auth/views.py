@@ -131,11 +131,22 @@ def users():
                 target = getattr(form, field, form.email)
                 target.errors = list(target.errors) + list(messages)
             flash(_("Utente non creato: correggi i campi segnalati."), "danger")
-            return render_template("auth/users.html", form=form, users=services.list_users(), roles=Role), 422
+            all_users = services.list_users()
+            return render_template(
+                "auth/users.html", form=form, users=all_users, roles=Role, org_names=_org_names(all_users)
+            ), 422
         flash(_("Utente creato."), "success")
         return redirect(url_for("auth.users"))
     users = services.list_users(role=request.args.get("role") or None, q=request.args.get("q") or None)
-    return render_template("auth/users.html", form=form, users=users, roles=Role)
+    return render_template("auth/users.html", form=form, users=users, roles=Role, org_names=_org_names(users))
+
+
+def _org_names(users) -> dict[int, str]:
+    """Names of the enti the listed referenti belong to."""
+    from crm.services import get_organization
+
+    ids = {u.organization_id for u in users if u.organization_id}
+    return {i: org.name for i in ids if (org := get_organization(i)) is not None}
 
 
 def _form_errors(form, exc: DomainError, default: str) -> None:

@@ -490,6 +490,13 @@ def menu_admin():
         form=form,
         options=services.menu_options(active_only=False),
         service_names={s.id: s.name for s in services_list()},
+        twilio=services.twilio_configured(),
+        twilio_number=current_app.config.get("TWILIO_NUMBER"),
+        hooks={
+            "voice": services.public_url("/contact-center/twilio/voice"),
+            "status": services.public_url("/contact-center/twilio/voice/status"),
+            "sms": services.public_url("/contact-center/twilio/sms"),
+        },
     ), (422 if form.errors else 200)
 
 

@@ -123,3 +123,10 @@ def test_admin_pages_are_forbidden_to_other_roles(client, login_as, role):
         response = client.get(path)
         assert response.status_code == 403, path
         assert "Non hai i permessi" in response.get_data(as_text=True)
+
+
+def test_users_list_names_the_ente_of_each_referente(client, login_as, make_user, make_org):
+    org = make_org(name="Comune di Gioia del Colle")
+    make_user("referente", organization=org)
+    login_as("admin")
+    assert "Comune di Gioia del Colle" in client.get("/admin/utenti").get_data(as_text=True)

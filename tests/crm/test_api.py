@@ -186,3 +186,22 @@ def test_openapi_lists_crm_routes(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for path in ("/api/v1/organizations", "/api/v1/contacts", "/api/v1/services", "/api/v1/agreements"):
         assert path in paths
+
+
+def test_contact_portal_flags_round_trip(api_as, make_org):
+    org = make_org()
+    api = api_as("operator")
+    c = api.post(
+        "/api/v1/contacts",
+        json={
+            "organization_id": org.id,
+            "name": "Ugo",
+            "email": "ugo@comune.example.it",
+            "portal_access": True,
+            "only_own_requests": True,
+        },
+    ).json
+    assert c["portal_access"] is True and c["only_own_requests"] is True
+    assert (
+        api.patch(f"/api/v1/contacts/{c['id']}", json={"only_own_requests": False}).json["only_own_requests"] is False
+    )

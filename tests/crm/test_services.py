@@ -263,3 +263,12 @@ def test_interactions_are_logged_against_ente_and_contact(db, make_org, make_use
     with pytest.raises(Invalid) as err:
         services.log_interaction(organization_id=other.id, contact_id=contact.id, subject="X")
     assert "contact_id" in err.value.fields
+
+
+def test_legacy_bad_value_does_not_block_an_unrelated_change(db, make_org):
+    org = make_org(fiscal_code="12345678901")  # loaded in bulk before the check existed
+    services.update_organization(organization_id=org.id, sdi_code="ABC123")
+    assert (org.sdi_code, org.fiscal_code) == ("ABC123", "12345678901")
+    with pytest.raises(Invalid) as err:
+        services.update_organization(organization_id=org.id, fiscal_code="12345678902")
+    assert list(err.value.fields) == ["fiscal_code"]

@@ -195,3 +195,14 @@ def test_ticket_for_a_service_outside_the_convenzione_is_flagged(
     assert "Servizio fuori convenzione" not in client.get(f"/ticket/{inside.id}").get_data(as_text=True)
     html = client.get(f"/ticket/{outside.id}").get_data(as_text=True)
     assert "Servizio fuori convenzione" in html and "Cloud e hosting" in html
+
+
+def test_agreements_export_and_referente_nav(client, login_as, make_agreement, make_org):
+    a = make_agreement(cig="Z1A2B3C4D5")
+    login_as("finance")
+    body = client.get("/crm/convenzioni/esporta.csv?status=active").get_data(as_text=True)
+    assert a.code in body and "Z1A2B3C4D5" in body and "1500.00" in body
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/crm/enti").get_data(as_text=True))})
+    user = login_as("referente")
+    html = client.get(f"/crm/enti/{user.organization_id}").get_data(as_text=True)
+    assert "Il mio ente" in html and "Interazioni" not in html and "Modifica" not in html

@@ -151,3 +151,22 @@ def test_openapi_documents_the_ticket_routes(client):
 
 def test_no_token_is_401(client):
     assert client.get("/api/v1/tickets").status_code == 401
+
+
+def test_copied_contacts_follow_the_ticket(api_as, make_org, make_contact, make_user):
+    org = make_org()
+    me = make_contact(org, name="Io", email="io@example.it", only_own_requests=True)
+    other = make_contact(org, name="Altro", email="altro@example.it")
+    stranger = make_contact(make_org(), name="Estraneo", email="x@example.it")
+    ref = make_user("referente", organization=org, contact_id=me.id)
+    staff = api_as("operator")
+    t = staff.post(
+        "/api/v1/tickets", json={"subject": "x", "organization_id": org.id, "requester_contact_id": other.id}
+    ).get_json()
+    mine = api_as(user=ref)
+    assert mine.get(f"/api/v1/tickets/{t['id']}").status_code == 404
+    bad = staff.patch(f"/api/v1/tickets/{t['id']}", json={"cc_contact_ids": [stranger.id]})
+    assert bad.status_code == 422 and "cc_contact_ids" in bad.get_json()["error"]["fields"]
+    ok = staff.patch(f"/api/v1/tickets/{t['id']}", json={"cc_contact_ids": [me.id]})
+    assert ok.get_json()["cc_contact_ids"] == [me.id]
+    assert mine.get(f"/api/v1/tickets/{t['id']}").status_code == 200

@@ -12,7 +12,7 @@ def test_demo_loads_tickets_for_the_comuni_and_is_idempotent(db):
 
     load_demo()
     tickets = db.session.scalars(sa.select(Ticket)).all()
-    assert len(tickets) >= 40
+    assert len(tickets) >= 40  # ours, plus any other module's demo tickets
     assert any(t.organization_id for t in tickets)
     statuses = {t.status for t in tickets}
     assert {TicketStatus.NEW, TicketStatus.RESOLVED} <= statuses

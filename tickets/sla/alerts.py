@@ -25,6 +25,7 @@ from tickets.sla.models import AlertKind, AlertLevel, SlaAlert, TicketSla
 log = logging.getLogger("presidio.sla")
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN)
 BATCH = 500
+MAX_PER_RUN = 5000  # the next run (5 minutes later) goes on where this one stopped
 
 
 def _candidates(now: dt.datetime) -> list[int]:
@@ -63,7 +64,7 @@ def check_sla() -> dict[str, int]:
     calendar = load_calendar()
     sent = checked = 0
     seen: set[int] = set()
-    while True:
+    while len(seen) < MAX_PER_RUN:
         ids = [i for i in _candidates(now) if i not in seen]
         if not ids:
             break

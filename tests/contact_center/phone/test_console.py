@@ -245,3 +245,20 @@ def test_click_to_call_from_the_ente_page_queues_the_call(client, login_as, get_
     call = db.session.scalar(sa.select(Call))
     assert call.direction.value == "outbound" and call.contact_id == contact.id and call.operator_id == user.id
     assert db.session.scalar(sa.select(OutboxJob.name)) == "phone.place_call"
+
+
+def test_admin_sees_the_webhook_urls_and_deletes_a_menu_option(client, login_as, get_csrf, db):
+    from contact_center.phone.models import PhoneMenuOption
+
+    db.session.add(PhoneMenuOption(digit="1", label="PEC"))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/contact-center/telefono/menu").get_data(as_text=True)
+    assert "/contact-center/twilio/voice/status" in html and "non configurato" in html
+    assert "Telefono: menu vocale e Twilio" in client.get("/admin").get_data(as_text=True)
+    option_id = db.session.scalar(sa.select(PhoneMenuOption.id))
+    token = get_csrf("/contact-center/telefono/menu")
+    assert (
+        client.post(f"/contact-center/telefono/menu/{option_id}/elimina", data={"csrf_token": token}).status_code == 302
+    )
+    assert services.menu_options(active_only=False) == []
