@@ -170,10 +170,26 @@ def load(ctx: dict[str, Any]) -> None:
     }
     mailboxes = _mailboxes()
     rules = _rules(ctx.get("crm_service_ids") or {}, orgs)
-    items = _mail(mailboxes, orgs)
-    ctx.setdefault("summary", {})["contact_center"] = {"mailboxes": len(mailboxes), "rules": rules, "messages": items}
+    ctx.setdefault("summary", {})["contact_center"] = {"mailboxes": len(mailboxes), "rules": rules}
     try:
         from contact_center.phone import demo as phone_demo
     except ModuleNotFoundError:
         return
     phone_demo.load(ctx)
+
+
+def after_users(ctx: dict[str, Any]) -> None:
+    """The morning's mail arrives after the tickets' demo history (which only loads on an empty desk)."""
+    from crm.services import find_organization_by_code
+
+    orgs = {"monopoli": find_organization_by_code("072030")}
+    mailboxes = {m.name: m for m in db.session.scalars(sa.select(Mailbox))}
+    if "Assistenza" not in mailboxes:
+        return
+    ctx.setdefault("summary", {}).setdefault("contact_center", {})["messages"] = _mail(mailboxes, orgs)
+    try:
+        from contact_center.phone import demo as phone_demo
+    except ModuleNotFoundError:
+        return
+    if hasattr(phone_demo, "after_users"):
+        phone_demo.after_users(ctx)
