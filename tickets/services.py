@@ -1030,6 +1030,18 @@ def text_condition(q: str) -> Any:
     if dialect == "postgresql":
         query = sa.func.websearch_to_tsquery("italian", q)
         return sa.or_(Ticket.search_vector.op("@@")(query), Ticket.number == q.upper())
+    if dialect == "sqlite":
+        from tickets.models import sqlite_match_query
+
+        match = sqlite_match_query(q)
+        if match is None:
+            return sa.true()
+        hits = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.table("tickets_fts"))
+            .where(sa.text("tickets_fts MATCH :fts_query").bindparams(fts_query=match))
+        )
+        return sa.or_(Ticket.id.in_(hits), Ticket.number == q.upper())
     like = f"%{q.lower().replace('%', '').replace('_', '')}%"
     msg = sa.select(TicketMessage.ticket_id).where(
         TicketMessage.internal.is_(False), sa.func.lower(TicketMessage.body).like(like)

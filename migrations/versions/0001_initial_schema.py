@@ -22,7 +22,13 @@ EXTRA_DDL = {
         "CREATE TRIGGER ticket_messages_search_insert AFTER INSERT ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
         "CREATE TRIGGER ticket_messages_search_change\nAFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
     ],
-    "sqlite": [],
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts\nUSING fts5(subject, body, tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS tickets_fts_insert AFTER INSERT ON tickets BEGIN\n  INSERT INTO tickets_fts(rowid, subject, body)\n  VALUES (NEW.id, coalesce(NEW.subject, ''), coalesce(NEW.description, ''));\nEND",
+        "CREATE TRIGGER IF NOT EXISTS tickets_fts_update AFTER UPDATE OF subject, description ON tickets BEGIN\n  DELETE FROM tickets_fts WHERE rowid = OLD.id;\n  INSERT INTO tickets_fts(rowid, subject, body) VALUES (NEW.id, coalesce(NEW.subject, ''),\n    coalesce(NEW.description, '') || ' ' || coalesce((SELECT group_concat(m.body, ' ') FROM ticket_messages m\n      WHERE m.ticket_id = NEW.id AND NOT m.internal), ''));\nEND",
+        "CREATE TRIGGER IF NOT EXISTS tickets_fts_delete AFTER DELETE ON tickets BEGIN\n  DELETE FROM tickets_fts WHERE rowid = OLD.id;\nEND",
+        "CREATE TRIGGER IF NOT EXISTS tickets_fts_message AFTER INSERT ON ticket_messages WHEN NOT NEW.internal BEGIN\n  UPDATE tickets_fts SET body = body || ' ' || coalesce(NEW.body, '') WHERE rowid = NEW.ticket_id;\nEND",
+    ],
 }
 
 # revision identifiers, used by Alembic.
