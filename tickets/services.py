@@ -1036,7 +1036,7 @@ def text_condition(q: str) -> Any:
         match = sqlite_match_query(q)
         if match is None:
             return sa.true()
-        hits = (
+        hits: Any = (
             sa.select(sa.literal_column("rowid"))
             .select_from(sa.table("tickets_fts"))
             .where(sa.text("tickets_fts MATCH :fts_query").bindparams(fts_query=match))
