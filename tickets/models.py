@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -296,8 +295,8 @@ FOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()""",
 register_ddl("postgresql", *FTS_DDL)
 
 # The embedded default (SQLite, `make run`): an FTS5 index of subject, description and public messages,
-# rowid = ticket id, kept by triggers. FTS5 has no Italian stemmer: `sqlite_match_query` searches word
-# stems as prefixes, so "stampanti" finds "stampante" there too.
+# rowid = ticket id, kept by triggers. FTS5 has no Italian stemmer: `tickets.services.sqlite_match_query`
+# searches word stems as prefixes, so "stampanti" finds "stampante" there too.
 SQLITE_FTS_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts
 USING fts5(subject, body, tokenize='unicode61 remove_diacritics 2')""",
@@ -319,19 +318,3 @@ END""",
 END""",
 )
 register_ddl("sqlite", *SQLITE_FTS_DDL)
-
-_ITALIAN_ENDINGS = ("zioni", "zione", "mente", "ture", "tura", "ità", "he", "hi", "a", "e", "i", "o")
-
-
-def sqlite_match_query(q: str) -> str | None:
-    """An FTS5 MATCH expression for the words of ``q``: each word's rough Italian stem as a prefix."""
-    terms = []
-    for word in re.findall(r"\w+", q.lower()):
-        stem = word
-        if len(word) > 4:
-            for ending in _ITALIAN_ENDINGS:
-                if word.endswith(ending) and len(word) - len(ending) >= 4:
-                    stem = word[: -len(ending)]
-                    break
-        terms.append(f'"{stem}"*')
-    return " ".join(terms) or None

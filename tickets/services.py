@@ -1021,6 +1021,23 @@ def _int(value: Any, field: str) -> int:
         raise Invalid("numero non valido", {field: ["deve essere un numero"]}) from exc
 
 
+_ITALIAN_ENDINGS = ("zioni", "zione", "mente", "ture", "tura", "ità", "he", "hi", "a", "e", "i", "o")
+
+
+def sqlite_match_query(q: str) -> str | None:
+    """An FTS5 MATCH expression for the words of ``q``: each word's rough Italian stem as a prefix."""
+    terms = []
+    for word in re.findall(r"\w+", q.lower()):
+        stem = word
+        if len(word) > 4:
+            for ending in _ITALIAN_ENDINGS:
+                if word.endswith(ending) and len(word) - len(ending) >= 4:
+                    stem = word[: -len(ending)]
+                    break
+        terms.append(f'"{stem}"*')
+    return " ".join(terms) or None
+
+
 def text_condition(q: str) -> Any:
     q = q[:200]
     number = re.fullmatch(r"(?i)\s*(AST-\d{4}-\d{1,6})\s*", q)
@@ -1031,8 +1048,6 @@ def text_condition(q: str) -> Any:
         query = sa.func.websearch_to_tsquery("italian", q)
         return sa.or_(Ticket.search_vector.op("@@")(query), Ticket.number == q.upper())
     if dialect == "sqlite":
-        from tickets.models import sqlite_match_query
-
         match = sqlite_match_query(q)
         if match is None:
             return sa.true()
