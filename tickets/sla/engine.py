@@ -234,8 +234,15 @@ class Clock:
     next_check_at: dt.datetime | None
 
 
-def compute(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calendar | None = None) -> Clock:
-    """The ticket's SLA clock at ``now``, without writing anything."""
+def compute(
+    ticket: Ticket,
+    *,
+    now: dt.datetime | None = None,
+    calendar: Calendar | None = None,
+    history: Sequence[TicketStatusChange] | None = None,
+) -> Clock:
+    """The ticket's SLA clock at ``now``, without writing anything (``history``: the ticket's status
+    changes when the caller has them already)."""
     now = now or utcnow()
     tier = _tier_for(ticket)
     policy = resolve_policy(ticket.priority, tier)
@@ -245,7 +252,8 @@ def compute(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calenda
     )
     cal = calendar if reusable and calendar is not None else load_calendar(policy.calendar_id)
     start = ticket.created_at or now
-    history = _history(ticket) if ticket.id else []
+    if history is None:
+        history = _history(ticket) if ticket.id else []
     pauses = pauses_from_history(history)
     if not history and TicketStatus(ticket.status) in PAUSING:
         pauses = [(ticket.updated_at or now, None)]
@@ -319,11 +327,12 @@ def apply_sla(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calen
     return clock
 
 
-def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def sla_info(
+    ticket: Ticket, *, now: dt.datetime | None = None, history: Sequence[TicketStatusChange] | None = None
+) -> dict[str, Any]:
     """What the ticket page shows about the SLA (nothing is written)."""
     now = now or utcnow()
-    clock = compute(ticket, now=now)
-    row = db.session.get(TicketSla, ticket.id)
+    clock = compute(ticket, now=now, history=history)
     cal = clock.calendar
 
     open_pause = next((p[0] for p in clock.pauses if p[1] is None), None)
@@ -340,7 +349,6 @@ def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any
 
     return {
         "clock": clock,
-        "row": row,
         "state": clock.state,
         "policy_name": clock.policy.name,
         "tier": clock.tier,
