@@ -205,8 +205,7 @@ def execute(job_id: int) -> str:
         claimed = getattr(session.execute(claim), "rowcount", 0)
     if not claimed:
         return "skipped"
-    row = session.get(OutboxJob, job_id)
-    session.refresh(row)
+    row = session.get(OutboxJob, job_id, populate_existing=True)  # one read, fresh after the claim
     func = JOBS.get(row.name)
     try:
         if func is None:
