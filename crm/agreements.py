@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.api import keyset_page
-from app.auth.permissions import org_scope
+from app.auth.permissions import check_org, org_scope
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -248,9 +248,9 @@ def create_agreement(*, actor: Any = None, **data: Any) -> Agreement:
 
 def load_agreement(agreement_id: int, user: Any = None) -> Agreement:
     agreement = db.session.get(Agreement, agreement_id)
-    scope = org_scope(user)
-    if agreement is None or (scope is not None and agreement.organization_id != scope):
+    if agreement is None:
         raise NotFound("convenzione non trovata")
+    check_org(user, agreement.organization_id, "convenzione non trovata")
     return agreement
 
 

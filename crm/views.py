@@ -30,7 +30,7 @@ from wtforms import Form
 
 from app import panels
 from app.auth.forms import EmptyForm
-from app.auth.permissions import check_org, is_staff, permission_required
+from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
 from app.errors import DomainError
 from app.extensions import db
@@ -645,7 +645,6 @@ def agreement_document_upload(agreement_id: int):
 @permission_required("crm.read")
 def agreement_document(agreement_id: int):
     agreement = agr.load_agreement(agreement_id, current_user)
-    check_org(current_user, agreement.organization_id)
     if not agreement.document_sha256:
         abort(404)
     path = agr.document_path(agreement.document_sha256)
