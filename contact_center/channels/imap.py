@@ -1,5 +1,5 @@
-"""The IMAP poller: fetch unseen messages, store each one (commit), process them (in batches), and only
-then mark them seen (or move them) on the server. A crash anywhere before the flag leaves the message unseen, so the
+"""The IMAP poller: fetch unseen messages, store each one (commit), process it, and only then mark it
+seen (or move it) on the server. A crash anywhere before the flag leaves the message unseen, so the
 next poll fetches it again — and the raw store's Message-ID/hash key makes that a no-op."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.extensions import db
-from contact_center.models import Mailbox, RawMessage, RawSource, RawStatus, Security
+from contact_center.models import Mailbox, RawSource, RawStatus, Security
 
 log = logging.getLogger("presidio.contact_center.imap")
 
@@ -69,7 +69,7 @@ def _done(conn: imaplib.IMAP4, uid: str, mailbox: Mailbox) -> None:
 
 def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT) -> dict[str, Any]:
     """Poll one mailbox once. Returns counts: fetched, new (stored now), failed (quarantined)."""
-    from contact_center.mailflow import process_pending, store_raw
+    from contact_center.mailflow import process_raw, store_raw
 
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
@@ -89,7 +89,6 @@ def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT) -> dict[str, Any]:
         validity_s = validity.decode() if isinstance(validity, bytes) else str(validity or "0")
         typ, data = conn.uid("SEARCH", "UNSEEN")
         uids = [u.decode() for u in (data[0] or b"").split()] if typ == "OK" and data else []
-        stored: list[tuple[str, int]] = []
         for uid in uids[:limit]:
             raw = _fetch(conn, uid)
             if raw is None:
@@ -97,20 +96,11 @@ def poll_mailbox(mailbox_id: int, *, limit: int = POLL_LIMIT) -> dict[str, Any]:
             fetched += 1
             row, created = store_raw(raw, source=RawSource.IMAP, mailbox_id=mailbox_id, imap_uid=f"{validity_s}:{uid}")
             new += int(created)
-            stored.append((uid, row.id))
-        # Everything fetched is committed; process it in batches, and only then flag it on the server.
-        ids = [row_id for _, row_id in stored]
-        process_pending(ids=ids)
-        failed = (
-            db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(RawMessage)
-                .where(RawMessage.id.in_(ids), RawMessage.status == RawStatus.FAILED)
-            )
-            or 0
-        )
-        for uid, _ in stored:
-            _done(conn, uid, mailbox)
+            if row.status == RawStatus.PENDING:
+                process_raw(row.id)
+            db.session.refresh(row)
+            failed += int(row.status == RawStatus.FAILED)
+            _done(conn, uid, mailbox)  # only now: the message is committed
         _record(mailbox_id, None)
     except Exception as exc:  # noqa: BLE001
         db.session.rollback()
