@@ -393,14 +393,9 @@ def _store_blob(att: em.Attachment) -> dict[str, Any]:
     """Write the bytes where ticket attachments live (content-addressed) and describe them."""
     import os
 
-    from tickets.services import attachment_path
+    from tickets.services import store_blob
 
-    path = attachment_path(att.sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(att.data)
-        os.replace(tmp, path)
+    store_blob(att.data, att.content_type)
     return {
         "filename": os.path.basename(att.filename.replace("\\", "/"))[:255] or "allegato",
         "content_type": att.content_type,

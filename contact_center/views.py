@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,6 +28,7 @@ from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.errors import Invalid, NotFound, Unauthorized
 from app.extensions import csrf
+from app.storage import send_download
 from contact_center import intake, services, sources
 from contact_center.forms import (
     NONE_CHOICE,
@@ -251,19 +251,14 @@ def inbox_bulk():
 @login_required
 @permission_required("contact_center.triage")
 def item_attachment(item_id: int, sha: str):
-    from tickets.services import attachment_path
+    from tickets.services import attachment_key
 
     item = intake.get_item(item_id)
     files = list((item.meta or {}).get("attachments") or []) + list((item.meta or {}).get("evidence") or [])
     att = next((a for a in files if a.get("sha256") == sha), None)
-    if att is None or not attachment_path(sha).exists():
+    if att is None:
         raise NotFound(_("Allegato non trovato."))
-    return send_file(
-        attachment_path(sha),
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=att.get("filename") or "allegato",
-    )
+    return send_download(attachment_key(sha), filename=att.get("filename") or "allegato")
 
 
 # --- admin: mailboxes, rules, quarantine -------------------------------------------------------------
