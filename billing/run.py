@@ -256,7 +256,8 @@ def _give_ids(invoices: list[Invoice]) -> None:
     if not invoices or db.session.get_bind().dialect.name != "postgresql":
         return
     lines = [line for invoice in invoices for line in invoice.lines]
-    for objects, table in ((invoices, Invoice.__tablename__), (lines, InvoiceLine.__tablename__)):
+    batches: list[tuple[list[Any], str]] = [(invoices, Invoice.__tablename__), (lines, InvoiceLine.__tablename__)]
+    for objects, table in batches:
         ids = db.session.scalars(
             sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
             {"table": table, "n": len(objects)},
