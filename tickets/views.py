@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from app.auth.permissions import can, permission_required
 from app.errors import DomainError, Invalid
 from app.extensions import db
+from app.i18n import fmt_datetime
 from tickets import services
 from tickets.forms import (
     AssignForm,
@@ -118,21 +119,24 @@ def _team_choices() -> list[tuple[Any, str]]:
 
 
 def _names(tickets: list[Ticket]) -> dict[str, dict[int, str]]:
-    """Organization, assignee, team and service names for a page of tickets (one query each)."""
+    """Organization, assignee, team and service names for a page of tickets (one query each, id and
+    name columns only: no ORM objects for a lookup)."""
     from app.auth.models import User
     from crm.models import Organization, Service
 
-    def lookup(model: Any, ids: set[Any], attr: str) -> dict[int, str]:
+    def lookup(id_col: Any, name_col: Any, ids: set[Any]) -> dict[int, str]:
         ids.discard(None)
         if not ids:
             return {}
-        return {row.id: getattr(row, attr) for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+        rows = db.session.execute(sa.select(id_col, name_col).where(id_col.in_(ids)))
+        return {row[0]: row[1] for row in rows}
 
+    display = sa.func.coalesce(sa.func.nullif(User.name, ""), User.email)  # User.display_name
     return {
-        "org": lookup(Organization, {t.organization_id for t in tickets}, "name"),
-        "user": lookup(User, {t.assignee_id for t in tickets}, "display_name"),
-        "team": lookup(Team, {t.team_id for t in tickets}, "name"),
-        "service": lookup(Service, {t.service_id for t in tickets}, "name"),
+        "org": lookup(Organization.id, Organization.name, {t.organization_id for t in tickets}),
+        "user": lookup(User.id, display, {t.assignee_id for t in tickets}),
+        "team": lookup(Team.id, Team.name, {t.team_id for t in tickets}),
+        "service": lookup(Service.id, Service.name, {t.service_id for t in tickets}),
     }
 
 
@@ -171,6 +175,85 @@ def status_label(value: Any) -> str:
 @bp.app_template_filter("ticket_label")
 def _ticket_label_filter(value: Any) -> str:
     return status_label(value)
+
+
+BADGE_COLORS = {
+    "new": "primary",
+    "open": "info",
+    "pending": "warning",
+    "resolved": "success",
+    "closed": "secondary",
+    "ok": "success",
+    "at_risk": "warning",
+    "breached": "danger",
+    "paused": "secondary",
+    "met": "success",
+    "low": "secondary",
+    "normal": "primary",
+    "high": "warning",
+    "urgent": "danger",
+}
+
+
+class TicketRow(NamedTuple):
+    """One line of a ticket table, every cell already a string (``_ticket_rows.html``)."""
+
+    id: int
+    number: str
+    url: str
+    subject: str
+    organization: str
+    status: Markup
+    priority: Markup
+    sla: Markup
+    due: str
+    assignee: str
+    team: str
+    updated: str
+    select_label: str
+
+
+@bp.app_template_global("ticket_rows")
+def ticket_rows(tickets: list[Ticket], names: dict[str, dict[int, str]]) -> list[TicketRow]:
+    """The cells of a ticket table in one pass. A queue page has fifty rows of ten cells: a badge macro,
+    a gettext and a URL build per cell cost more than the rest of the page, so labels and badges are
+    translated once per distinct value and the detail URL is built once."""
+    badges: dict[Any, Markup] = {}
+
+    def badge(value: Any) -> Markup:
+        html = badges.get(value)
+        if html is None:
+            key = getattr(value, "value", value)
+            html = badges[value] = Markup('<span class="badge bg-{}">{}</span>').format(
+                BADGE_COLORS.get(key, "secondary"), status_label(key)
+            )
+        return html
+
+    url_marker = 2_147_483_647
+    url_head, url_tail = url_for("tickets.detail", ticket_id=url_marker).split(str(url_marker), 1)
+    select = _("Seleziona %(n)s", n="\x00")
+    nobody, dash = _("non assegnato"), "—"
+    orgs, users, teams = names.get("org", {}), names.get("user", {}), names.get("team", {})
+    rows = []
+    for t in tickets:
+        rows.append(
+            TicketRow(
+                id=t.id,
+                number=t.number,
+                url=f"{url_head}{t.id}{url_tail}",
+                subject=t.subject,
+                organization=orgs.get(t.organization_id, dash),  # type: ignore[arg-type]
+                status=badge(t.status),
+                priority=badge(t.priority),
+                sla=badge(t.sla_state),
+                due=fmt_datetime(t.resolution_due) if t.resolution_due else dash,
+                assignee=users.get(t.assignee_id, nobody),  # type: ignore[arg-type]
+                team=teams.get(t.team_id, "") if t.team_id else "",
+                updated=fmt_datetime(t.updated_at),
+                select_label=select.replace("\x00", t.number),
+            )
+        )
+    return rows
 
 
 def _timeline(ticket: Ticket, *, staff: bool) -> list[dict[str, Any]]:
