@@ -12,13 +12,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.auth.permissions import can, permission_required
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.i18n import fmt_datetime
-from tickets import services
+from tickets import choices, services
 from tickets.forms import (
     AssignForm,
     BulkForm,
@@ -74,36 +74,6 @@ def _org_choices() -> list[tuple[Any, str]]:
     return [("", _("— nessuno —"))] + [(o.id, o.name) for o in orgs]
 
 
-_ORG_OPTIONS: dict[str, Any] = {"key": None, "html": ""}
-
-
-def _org_options(selected: Any) -> Markup:
-    """The queue's ente filter as ready ``<option>``s, rebuilt only when the enti change.
-
-    With thousands of enti, building and escaping the list on every queue page cost more than the
-    rest of the page; a cheap aggregate tells whether the cached list is still current.
-    """
-    from crm.models import Organization
-
-    key = tuple(
-        db.session.execute(
-            sa.select(sa.func.count(), sa.func.max(Organization.id), sa.func.max(Organization.updated_at)).where(
-                Organization.active.is_(True)
-            )
-        ).one()
-    )
-    if _ORG_OPTIONS["key"] != key:
-        _ORG_OPTIONS["html"] = "".join(
-            f'<option value="{org_id}">{escape(name)}</option>' for org_id, name in _org_choices()[1:]
-        )
-        _ORG_OPTIONS["key"] = key
-    html = _ORG_OPTIONS["html"]
-    if str(selected).isdigit():
-        sel = int(selected)
-        html = html.replace(f'<option value="{sel}">', f'<option value="{sel}" selected>', 1)
-    return Markup(html)  # noqa: S704 - names escaped above, ids are integers
-
-
 def _service_choices() -> list[tuple[Any, str]]:
     from crm.services import list_services
 
@@ -118,25 +88,31 @@ def _team_choices() -> list[tuple[Any, str]]:
     return [("", _("— nessuno —"))] + [(t.id, t.name) for t in services.list_teams()]
 
 
-def _names(tickets: list[Ticket]) -> dict[str, dict[int, str]]:
-    """Organization, assignee, team and service names for a page of tickets (one query each, id and
-    name columns only: no ORM objects for a lookup)."""
+def _names(tickets: list[Ticket], known: dict[str, dict[int, str]] | None = None) -> dict[str, dict[int, str]]:
+    """Organization, assignee, team and service names for a page of tickets: from ``known`` (the cached
+    pick lists) and, for ids not there (an inactive ente, a former operator), one query per kind."""
     from app.auth.models import User
     from crm.models import Organization, Service
 
-    def lookup(id_col: Any, name_col: Any, ids: set[Any]) -> dict[int, str]:
+    known = known or {}
+
+    def lookup(kind: str, id_col: Any, name_col: Any, ids: set[Any]) -> dict[int, str]:
         ids.discard(None)
-        if not ids:
-            return {}
-        rows = db.session.execute(sa.select(id_col, name_col).where(id_col.in_(ids)))
-        return {row[0]: row[1] for row in rows}
+        have = known.get(kind, {})
+        found = {pk: have[pk] for pk in ids if pk in have}
+        missing = ids - found.keys()
+        if missing:
+            found.update(
+                (row[0], row[1]) for row in db.session.execute(sa.select(id_col, name_col).where(id_col.in_(missing)))
+            )
+        return found
 
     display = sa.func.coalesce(sa.func.nullif(User.name, ""), User.email)  # User.display_name
     return {
-        "org": lookup(Organization.id, Organization.name, {t.organization_id for t in tickets}),
-        "user": lookup(User.id, display, {t.assignee_id for t in tickets}),
-        "team": lookup(Team.id, Team.name, {t.team_id for t in tickets}),
-        "service": lookup(Service.id, Service.name, {t.service_id for t in tickets}),
+        "org": lookup("org", Organization.id, Organization.name, {t.organization_id for t in tickets}),
+        "user": lookup("user", User.id, display, {t.assignee_id for t in tickets}),
+        "team": lookup("team", Team.id, Team.name, {t.team_id for t in tickets}),
+        "service": lookup("service", Service.id, Service.name, {t.service_id for t in tickets}),
     }
 
 
@@ -339,28 +315,22 @@ def queue():
         _flash_error(exc)
         tickets, next_cursor = [], None
     next_url = url_for("tickets.queue", **{**args.to_dict(), "cursor": next_cursor}) if next_cursor else None
-    bulk = BulkForm()
-    bulk.assignee_id.choices = _operator_choices()
-    from crm.services import list_services
-
+    lists = choices.current()
     return render_template(
         "tickets/queue.html",
         tickets=tickets,
-        names=_names(tickets),
+        names=_names(tickets, lists.names),
         next_url=next_url,
         args=args,
         view=view,
         q=q,
         sort=sort,
-        bulk=bulk,
+        bulk=BulkForm(),
         statuses=list(TicketStatus),
         priorities=list(Priority),
         channels=list(Channel),
         sla_states=list(SlaState),
-        operators=services.list_operators(),
-        teams=services.list_teams(),
-        services_list=list_services(),
-        organization_options=_org_options(args.get("organization_id", "")),
+        choices=lists,
     )
 
 
