@@ -310,7 +310,9 @@ def queue():
     q = (args.get("q") or "").strip()
     try:
         stmt = services.search_stmt(current_user, q=q, view=view, **filters)
-        tickets, next_cursor = services.page_tickets(stmt, sort=sort, limit=50, cursor=args.get("cursor"))
+        tickets, next_cursor = services.page_tickets(
+            stmt, sort=sort, limit=50, cursor=args.get("cursor"), windowed=services.is_text_search(q)
+        )
     except Invalid as exc:
         _flash_error(exc)
         tickets, next_cursor = [], None
