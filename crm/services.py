@@ -16,7 +16,7 @@ import phonenumbers
 import sqlalchemy as sa
 
 from app.api import keyset_page
-from app.auth.permissions import org_scope
+from app.auth.permissions import check_org, org_scope
 from app.db import local_today, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -74,9 +74,9 @@ def organization_names(ids: Iterable[int]) -> dict[int, str]:
 def load_organization(organization_id: int, user: Any = None) -> Organization:
     """The organization or NotFound; a referente only finds its own."""
     org = db.session.get(Organization, organization_id)
-    scope = org_scope(user)
-    if org is None or (scope is not None and org.id != scope):
+    if org is None:
         raise NotFound("ente non trovato")
+    check_org(user, org.id, "ente non trovato")
     return org
 
 
@@ -555,9 +555,9 @@ def create_contact(*, actor: Any = None, **data: Any) -> Contact:
 
 def load_contact(contact_id: int, user: Any = None) -> Contact:
     contact = db.session.get(Contact, contact_id)
-    scope = org_scope(user)
-    if contact is None or (scope is not None and contact.organization_id != scope):
+    if contact is None:
         raise NotFound("contatto non trovato")
+    check_org(user, contact.organization_id, "contatto non trovato")
     return contact
 
 
@@ -866,6 +866,22 @@ def coverage(organization_id: int | None, service_id: int | None, on: dt.date | 
     service = db.session.get(Service, service_id)
     covered = agreement is not None and any(s.id == service_id for s in agreement.services)
     return {"covered": covered, "agreement": agreement, "service": service}
+
+
+def sla_tier_expr(organization_id: int, on: dt.date) -> Any:
+    """``sla_tier_for`` as a scalar SQL subquery, for a caller that reads it with other values at once."""
+    return (
+        sa.select(Agreement.sla_tier)
+        .where(
+            Agreement.organization_id == organization_id,
+            Agreement.status == AgreementStatus.ACTIVE,
+            Agreement.start_date <= on,
+            Agreement.end_date >= on,
+        )
+        .order_by(Agreement.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str | None:

@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,10 +29,11 @@ from wtforms import Form
 
 from app import panels
 from app.auth.forms import EmptyForm
-from app.auth.permissions import check_org, is_staff, permission_required
+from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
 from app.errors import DomainError
 from app.extensions import db
+from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, registry, services
 from crm.models import Agreement, AgreementStatus, Contact, Interaction, Organization, OrgKind, Service
@@ -645,17 +645,12 @@ def agreement_document_upload(agreement_id: int):
 @permission_required("crm.read")
 def agreement_document(agreement_id: int):
     agreement = agr.load_agreement(agreement_id, current_user)
-    check_org(current_user, agreement.organization_id)
     if not agreement.document_sha256:
         abort(404)
-    path = agr.document_path(agreement.document_sha256)
-    if not path.exists():
-        abort(404)
-    return send_file(
-        path,
+    return send_download(
+        agr.document_key(agreement.document_sha256),
         mimetype=agreement.document_content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=agreement.document_filename or "convenzione.pdf",
+        filename=agreement.document_filename or "convenzione.pdf",
     )
 
 

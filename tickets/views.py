@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,6 +18,7 @@ from app.auth.permissions import can, permission_required
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.i18n import fmt_datetime
+from app.storage import send_download
 from tickets import choices, services
 from tickets.forms import (
     AssignForm,
@@ -649,14 +650,9 @@ SAFE_INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", 
 @permission_required("tickets.read")
 def download(attachment_id: int):
     att = services.attachment_for(current_user, attachment_id)
-    path = services.attachment_path(att.sha256)
-    if not path.exists():
-        abort(404)
     mimetype = att.content_type if att.content_type in SAFE_INLINE_TYPES else "application/octet-stream"
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send_download(services.attachment_key(att.sha256), filename=att.filename, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -53,11 +53,11 @@ def org_scope(user: Any) -> int | None:
     return None
 
 
-def check_org(user: Any, organization_id: int | None) -> None:
-    """A referente touching another organization's record gets 404."""
+def check_org(user: Any, organization_id: int | None, message: str = "not found") -> None:
+    """A referente touching another organization's record gets 404 (with ``message``)."""
     scope = org_scope(user)
     if scope is not None and organization_id != scope:
-        raise NotFound("not found")
+        raise NotFound(message)
 
 
 def is_staff(user: Any) -> bool:
