@@ -946,7 +946,11 @@ def delete_canned(*, canned_id: int, actor: Any = None) -> None:
 
 def render_canned(canned: CannedResponse, ticket: Ticket, operator: Any = None) -> str:
     """Fill the placeholders: {numero} {oggetto} {richiedente} {ente} {operatore} {servizio}."""
-    values = placeholders(ticket, operator)
+    return fill_canned(canned, placeholders(ticket, operator))
+
+
+def fill_canned(canned: CannedResponse, values: dict[str, str]) -> str:
+    """The canned text with ``placeholders(...)`` filled in (computed once for many responses)."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), canned.body)
 
 
