@@ -1,0 +1,77 @@
+"""Finance pages (ragioneria): one blueprint, its filters and helpers here; the routes in
+``invoices`` (dashboard and documents), ``runs`` (the annual run), ``payments`` (payments,
+receivables, settings) and ``exports``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.permissions import check_org, org_scope
+from app.errors import DomainError, NotFound
+from billing import services
+from billing.fees import fmt
+from billing.models import Invoice, InvoiceStatus
+
+bp = Blueprint("billing", __name__, url_prefix="/ragioneria", static_folder="static", static_url_path="/static")
+
+STATUS_LABELS = {
+    "draft": _l("Bozza"),
+    "issued": _l("Emessa"),
+    "partially_paid": _l("Pagata in parte"),
+    "paid": _l("Pagata"),
+    "overdue": _l("Scaduta"),
+    "cancelled": _l("Annullata"),
+}
+
+
+@bp.app_template_filter("euro")
+def euro(value: Any) -> str:
+    """€ 1.234,50 for people (the API keeps "1234.50")."""
+    if value is None:
+        return ""
+    s = fmt(value)
+    whole, _, cents = s.partition(".")
+    neg = whole.startswith("-")
+    whole = whole.lstrip("-")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return f"{'-' if neg else ''}€ {'.'.join(groups)},{cents}"
+
+
+@bp.app_context_processor
+def _billing_globals() -> dict[str, Any]:
+    return {"billing_status_labels": STATUS_LABELS}
+
+
+def _labels() -> dict[str, str]:
+    return {
+        **{k: str(v) for k, v in STATUS_LABELS.items()},
+        "fattura": _("Fattura"),
+        "richiesta_pagamento": _("Richiesta di pagamento"),
+        "invoice": _("Documento"),
+        "credit_note": _("Nota di credito"),
+    }
+
+
+def _visible(invoice_id: int) -> Invoice:
+    invoice = services.get_invoice(invoice_id)
+    check_org(current_user, invoice.organization_id)
+    if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
+        raise NotFound("documento non trovato")
+    return invoice
+
+
+def _fail(exc: DomainError) -> None:
+    details = "; ".join(m for msgs in exc.fields.values() for m in msgs) if exc.fields else ""
+    flash(f"{exc.message}{': ' + details if details else ''}", "error")
+
+
+from billing.views import exports, invoices, payments, runs  # noqa: E402,F401  (register the routes)
