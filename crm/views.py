@@ -36,6 +36,7 @@ from app.extensions import db
 from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, registry, services
+from crm import panels as crm_panels
 from crm.models import Agreement, AgreementStatus, Contact, Interaction, Organization, OrgKind, Service
 
 bp = Blueprint("crm", __name__, url_prefix="/crm")
@@ -212,6 +213,7 @@ def organization_detail(organization_id: int):
         )
     )
     in_force = services.active_agreement(org.id)
+    crm_panels.remember_page_rows(org.id, agreements=agreements, contacts=contacts)
     interactions = []
     interaction_form = None
     if staff:

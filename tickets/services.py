@@ -895,6 +895,11 @@ def satisfaction_summary(*, organization_id: int | None = None, since: dt.dateti
     if since is not None:
         stmt = stmt.where(Ticket.rated_at >= since)
     count, avg = db.session.execute(stmt).one()
+    return rating_summary(count, avg)
+
+
+def rating_summary(count: Any, avg: Any) -> dict[str, Any]:
+    """``count(rating)`` and ``avg(rating)`` as the satisfaction figures pages show."""
     return {"count": int(count or 0), "average": round(float(avg), 2) if avg is not None else None}
 
 
