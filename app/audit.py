@@ -158,6 +158,8 @@ def _before_savepoint(conn: Any, name: str) -> None:
 
 
 def _discard_pending(conn: Any, *args: Any) -> None:
+    if conn.invalidated:  # the connection was lost: the pool clears its info when it reconnects
+        return
     conn.info.pop(_PENDING_ROWS, None)
 
 
