@@ -333,11 +333,13 @@ def compute(
     tier: str | None = _UNKNOWN,
     config_version: str | None = None,
     new: bool = False,
+    history: Sequence[TicketStatusChange] | None = None,
 ) -> Clock:
     """The ticket's SLA clock at ``now``, without writing anything.
 
     A ``new`` ticket (being opened, or not inserted yet) has no history and no answer: nothing is read
-    for them. ``tier`` and ``config_version`` may be passed by a caller that read them already.
+    for them. ``tier`` and ``config_version`` may be passed by a caller that read them already,
+    ``history`` (the ticket's status changes) too.
     """
     new = new or ticket.id is None
     now = now or utcnow()
@@ -356,7 +358,8 @@ def compute(
     else:
         cal = config.default
     start = ticket.created_at or now
-    history = [] if new else _history(ticket)
+    if history is None:
+        history = [] if new else _history(ticket)
     pauses = pauses_from_history(history)
     if not history and TicketStatus(ticket.status) in PAUSING:
         pauses = [(ticket.updated_at or now, None)]
@@ -441,11 +444,12 @@ def store(ticket: Ticket, clock: Clock, *, now: dt.datetime, new: bool = False) 
     return row
 
 
-def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def sla_info(
+    ticket: Ticket, *, now: dt.datetime | None = None, history: Sequence[TicketStatusChange] | None = None
+) -> dict[str, Any]:
     """What the ticket page shows about the SLA (nothing is written)."""
     now = now or utcnow()
-    clock = compute(ticket, now=now)
-    row = db.session.get(TicketSla, ticket.id)
+    clock = compute(ticket, now=now, history=history)
     cal = clock.calendar
 
     open_pause = next((p[0] for p in clock.pauses if p[1] is None), None)
@@ -462,7 +466,6 @@ def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any
 
     return {
         "clock": clock,
-        "row": row,
         "state": clock.state,
         "policy_name": clock.policy.name,
         "tier": clock.tier,
