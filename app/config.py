@@ -81,6 +81,8 @@ class Config:
     JOBS_BACKOFF_SECONDS = 30
     JOBS_STALE_RUNNING_SECONDS = 15 * 60
     JOBS_INLINE_SCHEDULER = _env("PRESIDIO_INLINE_SCHEDULER") == "1"
+    # Inbound mail: stored messages processed per transaction by one job (a savepoint each).
+    INGEST_BATCH_SIZE = int(_env("INGEST_BATCH_SIZE", "20") or 20)
 
     # flask-smorest / OpenAPI
     API_TITLE = "Presidio API"

@@ -79,7 +79,7 @@ class Recipient:
         return self.kind != "altro" or bool(self.ipa_code)
 
     def snapshot(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # flat: no deep copy needed
 
 
 def _dec(value: Any, default: str = "0") -> D:
@@ -262,13 +262,6 @@ def organization_names(ids: set[int] | list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
-
-
-def list_organizations() -> list[tuple[int, str]]:
-    from crm.models import Organization
-
-    rows = db.session.execute(sa.select(Organization.id, Organization.name).order_by(Organization.name)).all()
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def finance_contact_email(organization_id: int) -> str | None:

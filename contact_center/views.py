@@ -26,10 +26,8 @@ from flask_login import current_user, login_required
 from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
-from app.db import transaction
 from app.errors import Invalid, NotFound, Unauthorized
 from app.extensions import csrf
-from app.jobs import enqueue
 from app.storage import send_download
 from contact_center import intake, services, sources
 from contact_center.forms import (
@@ -451,12 +449,11 @@ def email_inbound():
     raw = request.get_data(cache=False)
     if not raw or not raw.strip():
         raise Invalid(_("Messaggio vuoto."), {"body": [_("Serve un messaggio RFC 822 nel corpo della richiesta.")]})
-    from contact_center.mailflow import store_raw
+    from contact_center.mailflow import schedule_processing, store_raw
 
     row, created = store_raw(raw, source=RawSource.PIPE)
     if row.status.value == "pending":
-        with transaction():
-            enqueue("contact_center.process_raw", raw_id=row.id)
+        schedule_processing()
     return jsonify({"id": row.id, "duplicate": not created, "status": row.status.value}), 202
 
 

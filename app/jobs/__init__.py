@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -112,26 +113,41 @@ def _push(job_ids: list[int]) -> int:
 
     if not job_ids:
         return 0
-    rows = list(db.session.scalars(sa.select(OutboxJob).where(OutboxJob.id.in_(job_ids))))
-    pushed = []
+    rows = list(db.session.scalars(sa.select(OutboxJob).where(OutboxJob.id.in_(job_ids)).order_by(OutboxJob.id)))
+    by_queue: dict[str, list[OutboxJob]] = {}
+    for row in rows:
+        if row.status == JobStatus.PENDING:
+            by_queue.setdefault(row.queue, []).append(row)
+    pushed: list[int] = []
     try:
         conn = redis_connection()
         from rq import Queue
 
-        queues: dict[str, Any] = {}
-        for row in rows:
-            if row.status != JobStatus.PENDING:
-                continue
-            q = queues.setdefault(row.queue, Queue(queue_name(row.queue), connection=conn))
-            q.enqueue(
-                "app.jobs.runner.execute_in_worker",
-                row.id,
-                job_id=f"outbox-{row.id}-{row.attempts}",
-                job_timeout=600,
-                result_ttl=60,
-                failure_ttl=24 * 3600,
-            )
-            pushed.append(row.id)
+        for queue, queue_rows in by_queue.items():
+            q = Queue(queue_name(queue), connection=conn)
+            # Rows committed together travel together: one RQ job runs a chunk of them (each still
+            # claimed, retried and recorded on its own), so a batch of 50 emails is not 50 RQ round trips.
+            for start in range(0, len(queue_rows), PUSH_CHUNK):
+                chunk = queue_rows[start : start + PUSH_CHUNK]
+                if len(chunk) == 1:
+                    q.enqueue(
+                        "app.jobs.runner.execute_in_worker",
+                        chunk[0].id,
+                        job_id=f"outbox-{chunk[0].id}-{chunk[0].attempts}",
+                        job_timeout=600,
+                        result_ttl=60,
+                        failure_ttl=24 * 3600,
+                    )
+                else:
+                    q.enqueue(
+                        "app.jobs.runner.execute_many_in_worker",
+                        [r.id for r in chunk],
+                        job_id=f"outbox-{chunk[0].id}-{chunk[-1].id}-{secrets.token_hex(4)}",
+                        job_timeout=600,
+                        result_ttl=60,
+                        failure_ttl=24 * 3600,
+                    )
+                pushed.extend(r.id for r in chunk)
     except RedisError as exc:
         log.warning("redis unavailable, %d job(s) stay in the outbox: %s", len(job_ids) - len(pushed), exc)
     if pushed:
@@ -142,6 +158,9 @@ def _push(job_ids: list[int]) -> int:
                 .values(status=JobStatus.QUEUED)
             )
     return len(pushed)
+
+
+PUSH_CHUNK = 50
 
 
 def relay(limit: int = 1000) -> int:
@@ -174,28 +193,59 @@ def relay(limit: int = 1000) -> int:
     return _push(ids)
 
 
-def execute(job_id: int) -> str:
-    """Run one outbox job at most once at a time; returns its final status."""
+def _claim(job_ids: list[int]) -> list[OutboxJob]:
+    """Mark pending/queued rows running (one statement, committed) and return those this call claimed."""
     session = db.session()
     claim = (
         sa.update(OutboxJob)
-        .where(OutboxJob.id == job_id, OutboxJob.status.in_([JobStatus.PENDING, JobStatus.QUEUED]))
+        .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_([JobStatus.PENDING, JobStatus.QUEUED]))
         .values(status=JobStatus.RUNNING, started_at=utcnow(), attempts=OutboxJob.attempts + 1)
+        .returning(OutboxJob.id)
+        .execution_options(synchronize_session=False)
     )
     with transaction():
-        claimed = getattr(session.execute(claim), "rowcount", 0)
+        claimed = sorted(session.scalars(claim))
     if not claimed:
-        return "skipped"
-    row = session.get(OutboxJob, job_id)
-    session.refresh(row)
-    func = JOBS.get(row.name)
+        return []
+    if len(claimed) == 1:
+        row = session.get(OutboxJob, claimed[0], populate_existing=True)  # one read, fresh after the claim
+        return [row] if row is not None else []
+    return list(
+        session.scalars(
+            sa.select(OutboxJob)
+            .where(OutboxJob.id.in_(claimed))
+            .order_by(OutboxJob.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def execute(job_id: int) -> str:
+    """Run one outbox job at most once at a time; returns its final status."""
+    rows = _claim([job_id])
+    return _run(rows[0].id, rows[0].name, dict(rows[0].payload or {})) if rows else "skipped"
+
+
+def execute_many(job_ids: list[int]) -> list[str]:
+    """Run outbox jobs pushed together: claimed and read in one go, then each runs and is recorded on
+    its own (a failure retries that job only)."""
+    # Plain values first: a job's own commit expires every loaded row, the next ones of the chunk too.
+    claimed = {row.id: (row.name, dict(row.payload or {})) for row in _claim(job_ids)}
+    return [_run(job_id, *claimed[job_id]) if job_id in claimed else "skipped" for job_id in job_ids]
+
+
+def _run(job_id: int, name: str, payload: dict[str, Any]) -> str:
+    session = db.session()
+    func = JOBS.get(name)
     try:
         if func is None:
-            raise LookupError(f"no job registered as {row.name!r}")
-        func(**(row.payload or {}))
+            raise LookupError(f"no job registered as {name!r}")
+        func(**payload)
     except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded, never lost
         session.rollback()
         row = session.get(OutboxJob, job_id)
+        if row is None:
+            raise
         err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         log.warning("job %s #%s failed (attempt %s): %s", row.name, job_id, row.attempts, err)
         with transaction():
@@ -209,9 +259,12 @@ def execute(job_id: int) -> str:
                 row.run_after = utcnow() + dt.timedelta(seconds=backoff)
         return row.status.value
     with transaction():
-        row.status = JobStatus.DONE
-        row.finished_at = utcnow()
-        row.last_error = None
+        session.execute(
+            sa.update(OutboxJob)
+            .where(OutboxJob.id == job_id)
+            .values(status=JobStatus.DONE, finished_at=utcnow(), last_error=None)
+            .execution_options(synchronize_session=False)
+        )
     return "done"
 
 
