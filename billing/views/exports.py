@@ -13,6 +13,7 @@ from flask_login import login_required
 from app.auth.permissions import permission_required
 from app.db import local_today
 from app.extensions import db
+from app.replica import reads_replica
 from billing import collections, services, sources
 from billing.fees import fmt
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Payment
@@ -103,6 +104,7 @@ def _payment_rows() -> list[list[Any]]:
 @bp.route("/esporta/<what>.<fmt_>")
 @login_required
 @permission_required("billing.dashboard")
+@reads_replica
 def export(what: str, fmt_: str):
     if what == "fatture":
         columns, rows = INVOICE_COLUMNS, _invoice_rows()

@@ -12,6 +12,7 @@ from app.auth.permissions import permission_required
 from app.db import local_today
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.replica import reads_replica
 from billing import collections, services, sources
 from billing.forms import AssignForm, ImportForm, SettingsForm
 from billing.models import Invoice, Payment
@@ -89,6 +90,7 @@ def payments_assign(unmatched_id: int):
 @bp.route("/crediti")
 @login_required
 @permission_required("billing.dashboard")
+@reads_replica
 def receivables():
     today = local_today()
     overdue = collections.overdue_list(today=today)
