@@ -157,12 +157,22 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def format_code(year: int, number: int) -> str:
+    """The automatic code of a convenzione: ``CONV-<year>-<nnnn>``."""
+    return f"CONV-{year}-{number:04d}"
+
+
+def last_code_number(year: int, codes: Iterable[str]) -> int:
+    """The highest number among the automatic codes of ``year`` in ``codes`` (0 if there is none)."""
+    prefix = f"CONV-{year}-"
+    numbers = [int(c[len(prefix) :]) for c in codes if c.startswith(prefix) and c[len(prefix) :].isdigit()]
+    return max(numbers, default=0)
+
+
 def next_code(year: int) -> str:
     """``CONV-<year>-<nnnn>``: the next free number of the year."""
-    prefix = f"CONV-{year}-"
-    codes = db.session.scalars(sa.select(Agreement.code).where(Agreement.code.like(prefix + "%")))
-    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
-    return f"{prefix}{(max(numbers) + 1) if numbers else 1:04d}"
+    codes = db.session.scalars(sa.select(Agreement.code).where(Agreement.code.like(f"CONV-{year}-%")))
+    return format_code(year, last_code_number(year, codes) + 1)
 
 
 def _insert_with_code(values: dict[str, Any]) -> Agreement:

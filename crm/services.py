@@ -482,13 +482,14 @@ CONTACT_FIELDS = [
 ]
 
 
-def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
+def clean_contact(data: dict[str, Any], *, organization_checked: bool = False) -> dict[str, Any]:
+    """Validate and normalize a contact; ``organization_checked``: the caller knows the ente exists."""
     e = Errors()
     out: dict[str, Any] = {}
     org_id = data.get("organization_id")
     if not org_id:
         e.add("organization_id", "obbligatorio")
-    elif db.session.get(Organization, int(org_id)) is None:
+    elif not organization_checked and db.session.get(Organization, int(org_id)) is None:
         e.add("organization_id", "ente non trovato")
     out["organization_id"] = int(org_id) if org_id else None
     out["name"] = _text(data.get("name"), "name", e, max_len=200, required=True)
