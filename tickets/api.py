@@ -266,10 +266,12 @@ class Tickets(MethodView):
             if data.get("channel") in ("api", None):
                 data["channel"] = "api"
         ccs = data.pop("cc_contact_ids", [])
-        with transaction(actor=current_user):
+        # Answered from what was written: no reload after the commit, tags and copies known.
+        with transaction(actor=current_user, expire=False):
             ticket = services.open_ticket(actor=current_user, **data)
-            if ccs:
-                services.set_ccs(ticket, ccs, actor=current_user)
+            copied = services.set_ccs(ticket, ccs, actor=current_user) if ccs else []
+        g.ticket_tags = {ticket.id: sorted(services.normalize_tags(data.get("tags")))}
+        g.ticket_ccs = {ticket.id: sorted(copied)}
         return ticket
 
 

@@ -137,6 +137,15 @@ def _request_text(rnd: random.Random, problem: str) -> str:
     return f"{rnd.choice(OPENINGS)}\n{problem}. {details}\n{rnd.choice(CLOSINGS)}"
 
 
+def _number_sequences(loader: Loader) -> list[tuple[int, str]]:
+    """(year, name) of the per-year ticket number sequences that exist (PostgreSQL)."""
+    rows = loader.rows(
+        "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname ~ '^ticket_number_[0-9]+$' "
+        "AND relnamespace = 'public'::regnamespace"
+    )
+    return [(int(name.rsplit("_", 1)[1]), name) for (name,) in rows]
+
+
 def with_search_document(cur: Any, staging: str, cols: list[str]) -> None:
     """Move the staged tickets in with their full-text document (subject A, description B, public
     messages C: what the tickets module's triggers maintain), computed in one set-based pass."""
@@ -191,6 +200,9 @@ def load_tickets(
     loader.fix_sequence("ticket_messages")
 
     counters: dict[int, int] = dict(loader.rows("SELECT year, last FROM ticket_counters"))
+    for year, seq in _number_sequences(loader):  # numbers the app gave out since (tickets.models NUMBER_DDL)
+        last_value, is_called = loader.rows(f'SELECT last_value, is_called FROM "{seq}"')[0]  # noqa: S608
+        counters[year] = max(counters.get(year, 0), int(last_value) if is_called else int(last_value) - 1)
     result.counts["tickets"] = loader.copy(
         "tickets",
         _ticket_rows(rnd, tks, subjects, descriptions, team_ids, counters, now),
@@ -206,6 +218,9 @@ def load_tickets(
                 "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
                 (year, last),
             )
+        for year, seq in _number_sequences(loader):
+            if counters.get(year):
+                cur.execute("SELECT setval(%s::regclass, %s)", (seq, counters[year]))
     loader.conn.commit()
 
     result.counts["ticket_status_changes"] = loader.copy(

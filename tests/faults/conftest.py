@@ -23,6 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from tests.conftest import free_port
+from tests.contact_center.conftest import dovecot, imap_account, make_mailbox  # noqa: F401 - real IMAP fixtures
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def wait_port(port: int, *, up: bool = True, timeout: float = 10.0) -> None:
@@ -202,3 +205,43 @@ def count(table: str) -> int:
 
     db.session.rollback()
     return db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+
+
+def start_worker(app, *args: str, **env: str) -> subprocess.Popen:
+    """The real ``worker`` command in a subprocess (its own process group, so a SIGKILL of the group
+    takes RQ's forked scheduler too), on the test database, the app's Redis and queue prefix."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.faults.worker_proc", *args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": os.environ["TEST_DATABASE_URL"],
+            "REDIS_URL": app.config["REDIS_URL"],
+            "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+            "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"],
+            "PYTHONPATH": ROOT,
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_for(
+    condition, *, timeout: float = 60.0, what: str = "condition", proc: subprocess.Popen | None = None, state=None
+):
+    """Poll ``condition()`` until it returns something truthy; fail after ``timeout`` (or if ``proc`` dies)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise AssertionError(f"worker exited ({proc.returncode}) while waiting for {what}:\n{out[-3000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f": {state()}" if state else ""))
+        time.sleep(0.1)

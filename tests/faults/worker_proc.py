@@ -1,6 +1,7 @@
-"""Runs the real `worker` command against the test database (the worker-crash test starts it).
+"""Runs the real `worker` command against the test database (the fault tests start it).
 
-Environment: DATABASE_URL, REDIS_URL, RQ_QUEUE_PREFIX; argv: extra `worker` options (e.g. --burst).
+Environment: DATABASE_URL, REDIS_URL, RQ_QUEUE_PREFIX, optionally MAIL_SMTP_URL and ATTACHMENTS_DIR;
+argv: extra `worker` options (e.g. --burst).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ def main() -> int:
             "REDIS_URL": os.environ["REDIS_URL"],
             "RQ_QUEUE_PREFIX": os.environ["RQ_QUEUE_PREFIX"],
             "JOBS_STALE_RUNNING_SECONDS": 1,
+            **{k: os.environ[k] for k in ("MAIL_SMTP_URL", "ATTACHMENTS_DIR") if os.environ.get(k)},
         }
     )
-    import tests.faults.jobs  # noqa: F401 - registers the test job
 
     result = app.test_cli_runner().invoke(args=["worker", "--no-cron", *sys.argv[1:]])
     sys.stdout.write(result.output)
