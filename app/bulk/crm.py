@@ -12,7 +12,7 @@ from stdnum import luhn
 from app.bulk.copy import BulkResult, Loader
 from app.bulk.vocabulary import FIRST_NAMES, LAST_NAMES, PROVINCES, ROLES, SERVICES, TOWN_HEADS, TOWN_TAILS
 from crm import agreements
-from crm.services import clean_contact, clean_organization
+from crm.cleaning import clean_contact, clean_organization
 
 
 def slug(text: str) -> str:
