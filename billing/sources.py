@@ -264,13 +264,6 @@ def organization_names(ids: set[int] | list[int]) -> dict[int, str]:
     return dict(db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
 
 
-def list_organizations() -> list[tuple[int, str]]:
-    from crm.models import Organization
-
-    rows = db.session.execute(sa.select(Organization.id, Organization.name).order_by(Organization.name)).all()
-    return [(int(r[0]), str(r[1])) for r in rows]
-
-
 def finance_contact_email(organization_id: int) -> str | None:
     """A contact of the ente's ragioneria (or any active contact) with an email address."""
     from crm.models import Contact

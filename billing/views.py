@@ -128,7 +128,7 @@ def invoice_list():
         names=names,
         next_url=next_url,
         filters=filters,
-        organizations=sources.list_organizations() if scope is None else [],
+        org_filter=scope is None,
         labels=_labels(),
         export_args=export_args,
         years=list(range(local_today().year + 1, local_today().year - 6, -1)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import local_today
 from app.extensions import db
+from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, services
 from crm.models import AgreementStatus
@@ -250,14 +251,10 @@ def agreement_document(agreement_id: int):
     agreement = agr.load_agreement(agreement_id, current_user)
     if not agreement.document_sha256:
         abort(404)
-    path = agr.document_path(agreement.document_sha256)
-    if not path.exists():
-        abort(404)
-    return send_file(
-        path,
+    return send_download(
+        agr.document_key(agreement.document_sha256),
         mimetype=agreement.document_content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=agreement.document_filename or "convenzione.pdf",
+        filename=agreement.document_filename or "convenzione.pdf",
     )
 
 

@@ -153,7 +153,10 @@ def organization_detail(organization_id: int):
     )
     agreements = list(
         db.session.scalars(
-            sa.select(Agreement).where(Agreement.organization_id == org.id).order_by(Agreement.end_date.desc())
+            sa.select(Agreement)
+            .where(Agreement.organization_id == org.id)
+            .options(sa.orm.selectinload(Agreement.services))  # the table lists each one's services
+            .order_by(Agreement.end_date.desc())
         )
     )
     in_force = services.active_agreement(org.id)

@@ -27,6 +27,7 @@ from app.auth.models import Role, User
 from app.db import transaction, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.storage import FileMissing, content_key, get_storage
 from tickets import sla
 from tickets.models import (
     CannedResponse,
@@ -945,7 +946,11 @@ def delete_canned(*, canned_id: int, actor: Any = None) -> None:
 
 def render_canned(canned: CannedResponse, ticket: Ticket, operator: Any = None) -> str:
     """Fill the placeholders: {numero} {oggetto} {richiedente} {ente} {operatore} {servizio}."""
-    values = placeholders(ticket, operator)
+    return fill_canned(canned, placeholders(ticket, operator))
+
+
+def fill_canned(canned: CannedResponse, values: dict[str, str]) -> str:
+    """The canned text with ``placeholders(...)`` filled in (computed once for many responses)."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), canned.body)
 
 
@@ -1256,9 +1261,33 @@ def list_operators() -> list[User]:
 # --- attachments ----------------------------------------------------------------------------------
 
 
+def attachment_key(sha256: str) -> str:
+    """The storage key of an attachment's bytes (app.storage): content-addressed, outside the web root."""
+    return content_key(sha256)
+
+
 def attachment_path(sha256: str) -> Path:
-    """Where the bytes of an attachment live: outside the web root, by content hash."""
+    """Where the bytes of an attachment live with the local storage backend (the default)."""
     return Path(current_app.config["ATTACHMENTS_DIR"]) / sha256[:2] / sha256
+
+
+def store_blob(data: bytes, content_type: str | None = None) -> str:
+    """Store bytes where ticket attachments live, once per content; returns their SHA-256. Channels
+    (e-mail, voicemail) store files before a ticket exists and attach them later by hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    storage = get_storage()
+    key = attachment_key(digest)
+    if not storage.exists(key):
+        storage.put(key, data, content_type)
+    return digest
+
+
+def read_blob(sha256: str) -> bytes | None:
+    """The stored bytes of that hash, or None when they are not (or no longer) there."""
+    try:
+        return get_storage().read(attachment_key(sha256))
+    except (FileMissing, ValueError):
+        return None
 
 
 def check_upload(filename: str, data: bytes, content_type: str | None = None) -> None:
@@ -1299,13 +1328,7 @@ def add_attachment(
         raise NotFound("ticket non trovato")
     name = os.path.basename((filename or "").replace("\\", "/")).strip() or "allegato"
     name = re.sub(r"[\x00-\x1f\x7f\"]", "", name) or "allegato"
-    digest = hashlib.sha256(data).hexdigest()
-    path = attachment_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    digest = store_blob(data, content_type)
     with transaction(actor=actor):
         attachment = TicketAttachment(
             ticket_id=ticket_id,

@@ -332,11 +332,13 @@ def compute(
     calendar: Calendar | None = None,
     tier: str | None = _UNKNOWN,
     config_version: str | None = None,
+    history: Sequence[TicketStatusChange] | None = None,
 ) -> Clock:
     """The ticket's SLA clock at ``now``, without writing anything.
 
     A ticket not yet inserted (no id) has no history and no answer: nothing is read for them. ``tier``
-    and ``config_version`` may be passed by a caller that read them already.
+    and ``config_version`` may be passed by a caller that read them already, ``history`` (the
+    ticket's status changes) too.
     """
     now = now or utcnow()
     if tier is _UNKNOWN:
@@ -354,7 +356,8 @@ def compute(
     else:
         cal = config.default
     start = ticket.created_at or now
-    history = _history(ticket) if ticket.id else []
+    if history is None:
+        history = _history(ticket) if ticket.id else []
     pauses = pauses_from_history(history)
     if not history and TicketStatus(ticket.status) in PAUSING:
         pauses = [(ticket.updated_at or now, None)]
@@ -439,11 +442,12 @@ def store(ticket: Ticket, clock: Clock, *, now: dt.datetime, new: bool = False) 
     return row
 
 
-def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def sla_info(
+    ticket: Ticket, *, now: dt.datetime | None = None, history: Sequence[TicketStatusChange] | None = None
+) -> dict[str, Any]:
     """What the ticket page shows about the SLA (nothing is written)."""
     now = now or utcnow()
-    clock = compute(ticket, now=now)
-    row = db.session.get(TicketSla, ticket.id)
+    clock = compute(ticket, now=now, history=history)
     cal = clock.calendar
 
     open_pause = next((p[0] for p in clock.pauses if p[1] is None), None)
@@ -460,7 +464,6 @@ def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any
 
     return {
         "clock": clock,
-        "row": row,
         "state": clock.state,
         "policy_name": clock.policy.name,
         "tier": clock.tier,
