@@ -33,24 +33,8 @@ def _agreement_filters() -> dict[str, Any]:
     }
 
 
-AGREEMENT_FORM_FIELDS = [
-    "organization_id",
-    "code",
-    "protocol_number",
-    "title",
-    "start_date",
-    "end_date",
-    "service_ids",
-    "billing_document",
-    "annual_fee_fixed",
-    "fee_per_inhabitant",
-    "included_hours",
-    "hourly_rate",
-    "sla_tier",
-    "cig",
-    "cup",
-    "notes",
-]
+# the form sets everything but the status (a transition of its own)
+AGREEMENT_FORM_FIELDS = [f for f in agr.AGREEMENT_FIELDS if f != "status"]
 
 
 @bp.route("/convenzioni")

@@ -197,28 +197,10 @@ def set_union_members(*, union_id: int, member_ids: Iterable[int], actor: Any = 
 
 
 def list_organizations(
-    *,
-    user: Any = None,
-    q: str | None = None,
-    kind: str | None = None,
-    province: str | None = None,
-    agreement_status: str | None = None,
-    active: bool | None = None,
-    union_id: int | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
+    *, limit: int = 50, cursor: str | None = None, **filters: Any
 ) -> tuple[list[Organization], str | None]:
-    """Enti by name, keyset-paginated. ``agreement_status``: a convenzione status, or "none" for enti
-    with no convenzione in force."""
-    stmt = organizations_query(
-        user=user,
-        q=q,
-        kind=kind,
-        province=province,
-        agreement_status=agreement_status,
-        active=active,
-        union_id=union_id,
-    )
+    """Enti by name, keyset-paginated; ``filters`` as ``crm.queries.organizations_query`` takes them."""
+    stmt = organizations_query(**filters)
     # unions and members in two queries for the whole page (the API dumps their ids), not two per ente
     stmt = stmt.options(sa.orm.selectinload(Organization.members), sa.orm.selectinload(Organization.unions))
     return keyset_page(stmt, [Organization.name, Organization.id], limit=limit, cursor=cursor, descending=False)
@@ -350,21 +332,10 @@ def update_contact(*, contact_id: int, actor: Any = None, **changes: Any) -> Con
     return contact
 
 
-def list_contacts(
-    *,
-    user: Any = None,
-    organization_id: int | None = None,
-    q: str | None = None,
-    role: str | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[Contact], str | None]:
+def list_contacts(*, limit: int = 50, cursor: str | None = None, **filters: Any) -> tuple[list[Contact], str | None]:
+    """Contacts by name, keyset-paginated; ``filters`` as ``crm.queries.contacts_query`` takes them."""
     return keyset_page(
-        contacts_query(user=user, organization_id=organization_id, q=q, role=role),
-        [Contact.name, Contact.id],
-        limit=limit,
-        cursor=cursor,
-        descending=False,
+        contacts_query(**filters), [Contact.name, Contact.id], limit=limit, cursor=cursor, descending=False
     )
 
 
