@@ -15,6 +15,7 @@ from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import local_today
 from app.extensions import db
+from app.replica import reads_replica
 from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, services
@@ -61,6 +62,7 @@ def agreement_list():
 @bp.route("/convenzioni/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def agreement_export():
     stmt = agr.agreements_query(user=current_user, **_agreement_filters())
     return Response(

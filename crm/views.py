@@ -29,7 +29,9 @@ from app import panels
 from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
 from app.extensions import db
+from app.replica import reads_replica
 from crm import csvio, forms, registry, services
+from crm import panels as crm_panels
 from crm.models import Agreement, Contact, Interaction, OrgKind, Service
 from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, submit
 
@@ -75,6 +77,7 @@ def organization_list():
 @bp.route("/enti/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def organization_export():
     stmt = services.organizations_query(user=current_user, **_org_filters())
     body = "".join(csvio.export_organizations(stmt))
@@ -160,6 +163,7 @@ def organization_detail(organization_id: int):
         )
     )
     in_force = services.active_agreement(org.id)
+    crm_panels.remember_page_rows(org.id, agreements=agreements, contacts=contacts)
     interactions = []
     interaction_form = None
     if staff:
@@ -256,6 +260,7 @@ def contact_list():
 @bp.route("/contatti/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def contact_export():
     stmt = services.contacts_query(user=current_user, **_contact_filters())
     return Response(
