@@ -4,6 +4,7 @@ receivables, settings) and ``exports``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash
@@ -17,7 +18,9 @@ from billing import services
 from billing.fees import fmt
 from billing.models import Invoice, InvoiceStatus
 
-bp = Blueprint("billing", __name__, url_prefix="/ragioneria", static_folder="static", static_url_path="/static")
+# The package's static files (billing/static), not this sub-package's.
+STATIC = Path(__file__).resolve().parent.parent / "static"
+bp = Blueprint("billing", __name__, url_prefix="/ragioneria", static_folder=STATIC, static_url_path="/static")
 
 STATUS_LABELS = {
     "draft": _l("Bozza"),
