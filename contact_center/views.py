@@ -23,13 +23,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import transaction
 from app.errors import Invalid, NotFound, Unauthorized
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.jobs import enqueue
 from contact_center import intake, services, sources
 from contact_center.forms import (
@@ -460,8 +461,13 @@ def email_inbound():
 
     row, created = store_raw(raw, source=RawSource.PIPE)
     if row.status.value == "pending":
-        with transaction():
-            enqueue("contact_center.process_raw", raw_id=row.id)
+        # A retry of a message still waiting gets no second job (two workers would race on it); one
+        # stored without its job (a crash between the two commits) gets it now.
+        try:
+            with transaction():
+                enqueue("contact_center.process_raw", raw_id=row.id, dedupe_key=f"process_raw:{row.id}")
+        except IntegrityError:
+            db.session.rollback()
     return jsonify({"id": row.id, "duplicate": not created, "status": row.status.value}), 202
 
 
