@@ -677,6 +677,15 @@ class _Loader:
         self.conn.commit()
 
 
+def _number_sequences(loader: _Loader) -> list[tuple[int, str]]:
+    """(year, name) of the per-year ticket number sequences that exist (PostgreSQL)."""
+    rows = loader.rows(
+        "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname ~ '^ticket_number_[0-9]+$' "
+        "AND relnamespace = 'public'::regnamespace"
+    )
+    return [(int(name.rsplit("_", 1)[1]), name) for (name,) in rows]
+
+
 def _has_column(loader: _Loader, table: str, column: str) -> bool:
     return bool(
         loader.scalar(
@@ -1083,6 +1092,9 @@ def _load_tickets(
     contact_names = dict(loader.rows("SELECT id, name FROM contacts"))
     user_names = dict(loader.rows("SELECT id, name FROM users"))
     counters: dict[int, int] = dict(loader.rows("SELECT year, last FROM ticket_counters"))
+    for year, seq in _number_sequences(loader):  # numbers the app gave out since (tickets.models NUMBER_DDL)
+        last_value, is_called = loader.rows(f'SELECT last_value, is_called FROM "{seq}"')[0]  # noqa: S608
+        counters[year] = max(counters.get(year, 0), int(last_value) if is_called else int(last_value) - 1)
     subjects: list[str] = []
     descriptions: list[str] = []
     for t in tks:
@@ -1196,6 +1208,9 @@ def _load_tickets(
                 "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
                 (year, last),
             )
+        for year, seq in _number_sequences(loader):
+            if counters.get(year):
+                cur.execute("SELECT setval(%s::regclass, %s)", (seq, counters[year]))
     loader.conn.commit()
 
     sc_start = loader.next_id("ticket_status_changes")

@@ -14,6 +14,7 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 seed_cli = AppGroup("seed", help="Load demo or bulk data.")
 jobs_cli = AppGroup("jobs", help="Inspect and relay background jobs.")
+storage_cli = AppGroup("storage", help="Stored files: attachments, recordings, signed convenzioni.")
 
 
 def fail(message: str) -> None:
@@ -130,9 +131,48 @@ def jobs_status() -> None:
         click.echo(f"{status:10} {n}")
 
 
+@storage_cli.command("migrate")
+@click.option(
+    "--from-dir",
+    "from_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Local directory to copy from (default: ATTACHMENTS_DIR).",
+)
+@click.option("--overwrite", is_flag=True, help="Copy files the target already has too.")
+@with_appcontext
+def storage_migrate(from_dir: str | None, overwrite: bool) -> None:
+    """Copy the files kept on local disk into the configured storage (STORAGE_BACKEND=s3). Safe to
+    re-run: files already there are skipped (keys are content hashes)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.storage import LocalStorage, copy_all, get_storage
+
+    source = LocalStorage(from_dir or current_app.config["ATTACHMENTS_DIR"])
+    try:
+        target = get_storage()
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    if isinstance(target, LocalStorage) and Path(target.root).resolve() == Path(source.root).resolve():
+        fail("source and target are the same directory: set STORAGE_BACKEND=s3 and the S3_* variables")
+        return
+    if not Path(source.root).is_dir():
+        fail(f"no such directory: {source.root}")
+        return
+    try:
+        copied, skipped = copy_all(source, target, overwrite=overwrite)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    click.echo(f"copied {copied} file(s) to {target.name}, {skipped} already there")
+
+
 def init_app(app: Flask) -> None:
     from app.jobs.worker import worker_command
 
-    for group in (user_cli, token_cli, seed_cli, jobs_cli):
+    for group in (user_cli, token_cli, seed_cli, jobs_cli, storage_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -38,6 +38,14 @@ class Config:
     TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
     TWILIO_NUMBER = _env("TWILIO_NUMBER")
     ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(ROOT / "instance" / "attachments"))
+    # Stored files (app/storage.py): "local" keeps them under ATTACHMENTS_DIR, "s3" in a bucket.
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_REGION = _env("S3_REGION")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    S3_PREFIX = _env("S3_PREFIX", "")
     CENTER_NAME = _env("CENTER_NAME", "Città Metropolitana di Bari — Centro di Competenza sulla Digitalizzazione")
     CENTER_FISCAL_CODE = _env("CENTER_FISCAL_CODE", "80000110728")
     CENTER_VAT_NUMBER = _env("CENTER_VAT_NUMBER", "80000110728")
@@ -70,6 +78,8 @@ class Config:
     JOBS_BACKOFF_SECONDS = 30
     JOBS_STALE_RUNNING_SECONDS = 15 * 60
     JOBS_INLINE_SCHEDULER = _env("PRESIDIO_INLINE_SCHEDULER") == "1"
+    # Inbound mail: stored messages processed per transaction by one job (a savepoint each).
+    INGEST_BATCH_SIZE = int(_env("INGEST_BATCH_SIZE", "20") or 20)
 
     # flask-smorest / OpenAPI
     API_TITLE = "Presidio API"
@@ -96,6 +106,7 @@ class TestConfig(Config):
     REDIS_URL = _env("REDIS_URL", "redis://127.0.0.1:6379/0")
     SECRET_KEY = "test-secret-key"  # noqa: S105
     MAIL_SMTP_URL = None
+    STORAGE_BACKEND = "local"
     LOG_JSON = False
     JOBS_INLINE_SCHEDULER = False
 

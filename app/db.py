@@ -51,13 +51,15 @@ class TimestampMixin:
 
 
 @contextlib.contextmanager
-def transaction(actor: Any = None) -> Iterator[Any]:
+def transaction(actor: Any = None, *, expire: bool = True) -> Iterator[Any]:
     """Run a unit of work; only the outermost call commits.
 
     Services wrap their work in ``with transaction(actor=user):``. A service called from another
     service joins the caller's transaction, so a call log and the ticket it opens commit together.
     After the outermost commit the outbox relay hands new jobs to the queue (or runs them inline).
-    The acting user is recorded for the audit log.
+    The acting user is recorded for the audit log. ``expire=False`` (outermost only) keeps the
+    objects as they were written instead of reloading them after the commit: for a caller that
+    answers with what it just created (an API POST) and knows no trigger changed it.
     """
     session = db.session()
     info = session.info
@@ -69,7 +71,14 @@ def transaction(actor: Any = None) -> Iterator[Any]:
     try:
         yield session
         if depth == 0:
-            session.commit()
+            if expire:
+                session.commit()
+            else:
+                expiring, session.expire_on_commit = session.expire_on_commit, False
+                try:
+                    session.commit()
+                finally:
+                    session.expire_on_commit = expiring
     except BaseException:
         if depth == 0:
             session.rollback()

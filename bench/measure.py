@@ -257,7 +257,9 @@ def free_port() -> int:
 
 
 def billing_run(echo: Callable[[str], None]) -> dict[str, Any]:
-    """The annual billing run of every convenzione, timed (the first year not billed yet)."""
+    """The annual billing run of every convenzione, timed (the first year not billed yet). Its drafts,
+    their audit entries and the run itself are removed afterwards, so the next bench bills the same
+    year again and the figures compare."""
     try:
         from billing import services as billing
         from billing.models import BillingRun
@@ -265,7 +267,7 @@ def billing_run(echo: Callable[[str], None]) -> dict[str, Any]:
         return {"skipped": "no billing module"}
     this_year = dt.date.today().year
     done = {r[0] for r in db.session.execute(sa.select(BillingRun.year))}
-    year = next((y for y in range(this_year, this_year - 4, -1) if y not in done), None)
+    year = next((y for y in range(this_year, this_year - 6, -1) if y not in done), None)
     if year is None:
         return {"skipped": "every recent year already billed in this database"}
     agreements = db.session.scalar(sa.text("SELECT count(*) FROM agreements"))
@@ -273,7 +275,7 @@ def billing_run(echo: Callable[[str], None]) -> dict[str, Any]:
     started = time.perf_counter()
     run = billing.run_now(year=year)
     seconds = time.perf_counter() - started
-    return {
+    result = {
         "year": year,
         "agreements": agreements,
         "drafts": run.created_count,
@@ -281,6 +283,31 @@ def billing_run(echo: Callable[[str], None]) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         "per_second": round(run.created_count / seconds, 1) if seconds else None,
     }
+    discard_bench_run(run.id)
+    return result
+
+
+def discard_bench_run(run_id: int) -> None:
+    """Remove what a bench billing run wrote: its drafts (lines cascade), their audit entries, the run."""
+    from app.audit import AuditEntry
+    from billing.models import BillingRun, Invoice, InvoiceLine, InvoiceStatus
+
+    db.session.rollback()
+    drafts = sa.select(Invoice.id).where(Invoice.run_id == run_id, Invoice.status == InvoiceStatus.DRAFT)
+    lines = sa.select(sa.cast(InvoiceLine.id, sa.String)).where(InvoiceLine.invoice_id.in_(drafts))
+    for object_type, ids in (
+        ("invoice_lines", lines),
+        ("invoices", sa.select(sa.cast(Invoice.id, sa.String)).where(Invoice.id.in_(drafts))),
+        ("billing_runs", sa.select(sa.literal(str(run_id)))),
+    ):
+        db.session.execute(
+            sa.delete(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id.in_(ids))
+        )
+    db.session.execute(sa.delete(Invoice).where(Invoice.id.in_(drafts)))
+    db.session.execute(
+        sa.delete(BillingRun).where(BillingRun.id == run_id, ~sa.exists().where(Invoice.run_id == run_id))
+    )
+    db.session.commit()
 
 
 def _raw_email(i: int, contact: tuple[str, str], tag: str) -> bytes:

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422, register_api
 from app.auth.permissions import check_org, org_scope, permission_required
-from app.errors import Invalid
+from app.errors import Conflict, Invalid, NotFound
 from billing import collections, fatturapa, services
 from billing.fees import fmt
 from billing.models import DocumentKind, DocumentType, Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -214,7 +214,7 @@ def blueprints() -> list[Blueprint]:
     def get_invoice(invoice_id: int):
         invoice = _visible_invoice(invoice_id)
         if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
-            raise services.NotFound("documento non trovato")
+            raise NotFound("documento non trovato")
         return invoice
 
     @invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
@@ -250,7 +250,7 @@ def blueprints() -> list[Blueprint]:
         invoice = _visible_invoice(invoice_id)
         data = services.notice_payload(invoice)
         if data is None:
-            raise services.Conflict("il documento non ha un avviso pagoPA")
+            raise Conflict("il documento non ha un avviso pagoPA")
         data = {
             **data,
             "amount": fmt(data["amount"]),

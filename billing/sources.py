@@ -99,26 +99,43 @@ def _value(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-def _service_fees(agreement: Any) -> tuple[ServiceFee, ...]:
-    """Per-service fees: an ``AgreementService`` association with a fee, if the CRM has one."""
+FEE_FIELDS = ("annual_fee", "fee", "price", "unit_price", "amount")
+CHUNK = 1000  # ids per IN (...) list
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def service_fees_by_agreement(agreement_ids: list[int]) -> dict[int, tuple[ServiceFee, ...]]:
+    """Per-service fees of many convenzioni at once: an ``AgreementService`` association with a fee,
+    if the CRM has one. Without a fee field on the association nothing is read at all."""
     try:
         from crm import models as crm_models
     except ImportError:  # pragma: no cover
-        return ()
+        return {}
     assoc = getattr(crm_models, "AgreementService", None)
-    if assoc is None or not hasattr(assoc, "agreement_id"):
-        return ()
-    rows = db.session.scalars(sa.select(assoc).where(assoc.agreement_id == agreement.id)).all()
-    fees = []
+    if assoc is None or not hasattr(assoc, "agreement_id") or not any(hasattr(assoc, f) for f in FEE_FIELDS):
+        return {}
+    rows = [
+        row
+        for chunk in _chunks(sorted(set(agreement_ids)))
+        for row in db.session.scalars(sa.select(assoc).where(assoc.agreement_id.in_(chunk)))
+    ]
+    service_ids = sorted({sid for row in rows if (sid := _value(row, "service_id")) is not None})
+    services = {
+        s.id: s
+        for chunk in _chunks(service_ids)
+        for s in db.session.scalars(sa.select(crm_models.Service).where(crm_models.Service.id.in_(chunk)))
+    }
+    fees: dict[int, list[ServiceFee]] = {}
     for row in rows:
-        fee = _dec(_value(row, "annual_fee", "fee", "price", "unit_price", "amount"))
+        fee = _dec(_value(row, *FEE_FIELDS))
         if fee <= 0:
             continue
-        service = getattr(row, "service", None)
         service_id = _value(row, "service_id")
-        if service is None and service_id is not None:
-            service = db.session.get(crm_models.Service, service_id)
-        fees.append(
+        service = getattr(row, "service", None) or services.get(service_id)
+        fees.setdefault(row.agreement_id, []).append(
             ServiceFee(
                 service_id=service_id,
                 code=getattr(service, "code", "") or "",
@@ -129,10 +146,13 @@ def _service_fees(agreement: Any) -> tuple[ServiceFee, ...]:
                 vat_nature=_value(row, "vat_nature", "vat_natura", "natura"),
             )
         )
-    return tuple(fees)
+    return {agreement_id: tuple(items) for agreement_id, items in fees.items()}
 
 
-def agreement_terms(agreement: Any) -> AgreementTerms:
+def agreement_terms(agreement: Any, service_fees: tuple[ServiceFee, ...] | None = None) -> AgreementTerms:
+    """The billing terms of a convenzione (``service_fees`` when the caller loaded them in bulk)."""
+    if service_fees is None:
+        service_fees = service_fees_by_agreement([agreement.id]).get(agreement.id, ())
     vat_rate = _value(agreement, "vat_rate")
     population = _value(agreement, "population", "reference_population", "population_override")
     return AgreementTerms(
@@ -153,7 +173,7 @@ def agreement_terms(agreement: Any) -> AgreementTerms:
         vat_rate=_dec(vat_rate) if vat_rate is not None else None,
         vat_nature=_value(agreement, "vat_nature", "vat_natura", "natura"),
         population_override=int(population) if population else None,
-        service_fees=_service_fees(agreement),
+        service_fees=service_fees,
     )
 
 
@@ -172,7 +192,22 @@ def agreements_for_year(year: int) -> list[AgreementTerms]:
         )
         .order_by(Organization.name, Agreement.id)
     ).all()
-    return [agreement_terms(a) for a in rows]
+    fees = service_fees_by_agreement([a.id for a in rows])
+    return [agreement_terms(a, fees.get(a.id, ())) for a in rows]
+
+
+def count_agreements_for_year(year: int) -> int:
+    from crm.models import Agreement
+
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Agreement.status.in_(BILLABLE_STATUSES), Agreement.start_date <= end, Agreement.end_date >= start
+            )
+        )
+        or 0
+    )
 
 
 def get_agreement(agreement_id: int) -> AgreementTerms | None:
@@ -182,12 +217,7 @@ def get_agreement(agreement_id: int) -> AgreementTerms | None:
     return agreement_terms(row) if row is not None else None
 
 
-def recipient(organization_id: int) -> Recipient | None:
-    from crm.services import get_organization
-
-    org = get_organization(organization_id)
-    if org is None:
-        return None
+def _recipient(org: Any) -> Recipient:
     return Recipient(
         id=org.id,
         name=org.name,
@@ -207,6 +237,24 @@ def recipient(organization_id: int) -> Recipient | None:
     )
 
 
+def recipient(organization_id: int) -> Recipient | None:
+    from crm.services import get_organization
+
+    org = get_organization(organization_id)
+    return _recipient(org) if org is not None else None
+
+
+def recipients(organization_ids: set[int] | list[int]) -> dict[int, Recipient]:
+    """The recipients of many enti in a few queries (the annual run), by id."""
+    from crm.models import Organization
+
+    return {
+        org.id: _recipient(org)
+        for chunk in _chunks(sorted({i for i in organization_ids if i}))
+        for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(chunk)))
+    }
+
+
 def organization_names(ids: set[int] | list[int]) -> dict[int, str]:
     from crm.models import Organization
 
@@ -214,13 +262,6 @@ def organization_names(ids: set[int] | list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
-
-
-def list_organizations() -> list[tuple[int, str]]:
-    from crm.models import Organization
-
-    rows = db.session.execute(sa.select(Organization.id, Organization.name).order_by(Organization.name)).all()
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def finance_contact_email(organization_id: int) -> str | None:
@@ -264,3 +305,26 @@ def billable_minutes(organization_id: int, start: dt.date, end: dt.date) -> int:
     except ImportError:  # pragma: no cover
         return 0
     return tickets_billable_minutes(organization_id=organization_id, start=start, end=end)
+
+
+def billable_minutes_for(ranges: list[tuple[int, dt.date, dt.date]], year: int) -> list[int]:
+    """Billable minutes of many (ente, first day, last day) ranges inside ``year``, in two queries:
+    per ente over the whole year for the ranges that cover it, per ente and day for the others."""
+    try:
+        from tickets.services import billable_minutes_by_day, billable_minutes_by_organization
+    except ImportError:  # pragma: no cover
+        return [0] * len(ranges)
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    whole = {org for org, lo, hi in ranges if lo <= start and hi >= end}
+    partial = {org for org, lo, hi in ranges if lo <= hi and not (lo <= start and hi >= end)}
+    totals = billable_minutes_by_organization(organization_ids=whole, start=start, end=end) if whole else {}
+    days = billable_minutes_by_day(organization_ids=partial, start=start, end=end) if partial else {}
+    out = []
+    for org, lo, hi in ranges:
+        if lo > hi:
+            out.append(0)
+        elif lo <= start and hi >= end:
+            out.append(totals.get(org, 0))
+        else:
+            out.append(sum(m for day, m in days.get(org, ()) if lo <= day <= hi))
+    return out

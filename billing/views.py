@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,8 @@ from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import can, check_org, org_scope, permission_required
 from app.db import local_today
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.extensions import db
 from billing import collections, fatturapa, pagopa, services, sources
 from billing.fees import fmt
 from billing.forms import AssignForm, CreditNoteForm, ImportForm, LineForm, PaymentForm, RunForm, SettingsForm
@@ -126,7 +128,7 @@ def invoice_list():
         names=names,
         next_url=next_url,
         filters=filters,
-        organizations=sources.list_organizations() if scope is None else [],
+        org_filter=scope is None,
         labels=_labels(),
         export_args=export_args,
         years=list(range(local_today().year + 1, local_today().year - 6, -1)),
@@ -138,7 +140,7 @@ def invoice_list():
 @permission_required("billing.read")
 def invoice_detail(invoice_id: int):
     invoice = _visible(invoice_id)
-    payments = services.db.session.scalars(
+    payments = db.session.scalars(
         collections.payment_query(invoice_id=invoice.id).order_by(Payment.paid_on, Payment.id)
     ).all()
     return render_template(
@@ -175,7 +177,7 @@ def invoice_issue(invoice_id: int):
     try:
         invoice = services.issue_invoice(invoice_id=invoice_id, actor=current_user)
         flash(_("Documento emesso con numero %(n)s.", n=invoice.number), "success")
-    except (Invalid, services.Conflict) as exc:
+    except (Invalid, Conflict) as exc:
         _fail(exc)
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
@@ -187,7 +189,7 @@ def invoice_discard(invoice_id: int):
     EmptyForm().validate_on_submit() or abort(400)
     try:
         services.discard_draft(invoice_id=invoice_id, actor=current_user)
-    except services.Conflict as exc:
+    except Conflict as exc:
         _fail(exc)
         return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
     flash(_("Bozza eliminata."), "success")
@@ -211,7 +213,7 @@ def invoice_add_line(invoice_id: int):
             actor=current_user,
         )
         flash(_("Riga aggiunta."), "success")
-    except (Invalid, services.Conflict) as exc:
+    except (Invalid, Conflict) as exc:
         _fail(exc)
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
@@ -228,7 +230,7 @@ def invoice_credit_note(invoice_id: int):
         note = services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=form.reason.data)
         flash(_("Emessa la nota di credito %(n)s.", n=note.number), "success")
         return redirect(url_for("billing.invoice_detail", invoice_id=note.id))
-    except services.Conflict as exc:
+    except Conflict as exc:
         _fail(exc)
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
@@ -251,7 +253,7 @@ def invoice_payment(invoice_id: int):
             actor=current_user,
         )
         flash(_("Incasso registrato."), "success")
-    except (Invalid, services.Conflict) as exc:
+    except (Invalid, Conflict) as exc:
         _fail(exc)
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
@@ -350,7 +352,7 @@ def run_page():
 def run_detail(run_id: int):
     run = services.get_run(run_id)
     drafts = services.draft_ids_of_run(run.id)
-    invoices = list(services.db.session.scalars(services.invoice_query(run_id=run.id).order_by(Invoice.id)))
+    invoices = list(db.session.scalars(services.invoice_query(run_id=run.id).order_by(Invoice.id)))
     return render_template(
         "billing/run_detail.html",
         run=run,
@@ -405,8 +407,8 @@ def payments():
     except Invalid:
         items, cursor = keyset_page(stmt, [Payment.id], limit=50, cursor=None)
     numbers = dict(
-        services.db.session.execute(
-            services.sa.select(Invoice.id, Invoice.number).where(Invoice.id.in_({p.invoice_id for p in items}))
+        db.session.execute(
+            sa.select(Invoice.id, Invoice.number).where(Invoice.id.in_({p.invoice_id for p in items}))
         ).all()
     )
     return render_template(
@@ -453,7 +455,7 @@ def payments_assign(unmatched_id: int):
     try:
         collections.assign_unmatched(unmatched_id=unmatched_id, invoice_id=invoice.id, actor=current_user)
         flash(_("Incasso abbinato a %(n)s.", n=invoice.number), "success")
-    except (Invalid, services.Conflict, NotFound) as exc:
+    except (Invalid, Conflict, NotFound) as exc:
         _fail(exc)
     return redirect(url_for("billing.payments"))
 
@@ -540,7 +542,7 @@ def _invoice_rows() -> list[list[Any]]:
         kind=args.get("kind") if args.get("kind") in {k.value for k in DocumentKind} else None,
         organization_id=args.get("organization_id", type=int),
     ).where(Invoice.status != InvoiceStatus.DRAFT)
-    invoices = list(services.db.session.scalars(stmt.order_by(Invoice.series, Invoice.number_year, Invoice.sequence)))
+    invoices = list(db.session.scalars(stmt.order_by(Invoice.series, Invoice.number_year, Invoice.sequence)))
     return [
         [
             i.number,
@@ -568,7 +570,7 @@ def _invoice_rows() -> list[list[Any]]:
 
 def _payment_rows() -> list[list[Any]]:
     year = request.args.get("year", type=int)
-    rows = services.db.session.execute(
+    rows = db.session.execute(
         collections.payment_query(year=year)
         .with_only_columns(Payment, Invoice.number)
         .join(Invoice, Invoice.id == Payment.invoice_id)

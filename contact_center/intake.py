@@ -84,17 +84,17 @@ def _author_label(item: InboundItem) -> str:
 
 def _copy_attachments(item: InboundItem, ticket_id: int, message_id: int | None, actor: Any) -> None:
     """Move the item's stored files (and a PEC's evidence) onto the ticket."""
-    from tickets.services import add_attachment, attachment_path
+    from tickets.services import add_attachment, read_blob
 
     for att in list((item.meta or {}).get("attachments") or []) + list((item.meta or {}).get("evidence") or []):
-        path = attachment_path(att["sha256"])
-        if not path.exists():
+        data = read_blob(att["sha256"])
+        if data is None:
             continue
         add_attachment(
             ticket_id=ticket_id,
             message_id=message_id,
             filename=att.get("filename") or "allegato",
-            data=path.read_bytes(),
+            data=data,
             content_type=att.get("content_type") or "application/octet-stream",
             content_id=att.get("content_id"),
             actor=actor,

@@ -14,6 +14,15 @@ def poll_mailboxes() -> None:
 
 @job("contact_center.process_raw")
 def process_raw_job(raw_id: int) -> None:
+    """One message (jobs written before batches existed; reprocessing)."""
     from contact_center.mailflow import process_raw
 
     process_raw(raw_id)
+
+
+@job("contact_center.process_pending")
+def process_pending_job() -> None:
+    """Every stored message still pending, in batches (the MTA pipe schedules this)."""
+    from contact_center.mailflow import process_pending
+
+    process_pending()

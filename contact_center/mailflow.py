@@ -9,9 +9,12 @@ processing raise stays stored as ``failed`` (quarantine) with its error, for an 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import re
 import traceback
+from collections.abc import Callable, Iterator
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -112,29 +115,122 @@ def ingest(raw: bytes, **kwargs: Any) -> tuple[RawMessage, InboundItem | None]:
 
 
 def process_raw(raw_id: int, *, actor: Any = None) -> InboundItem | None:
-    """Process a stored message once. Safe to call again: a processed message returns its item."""
-    row = db.session.get(RawMessage, raw_id)
-    if row is None:
-        raise NotFound("messaggio non trovato")
-    if row.status == RawStatus.PROCESSED:
-        return db.session.scalar(sa.select(InboundItem).where(InboundItem.raw_id == row.id))
+    """Process a stored message once. Safe to call again: a processed message returns its item.
+
+    The row is locked first, so a batch running at the same time (``process_pending``) and this call
+    never both process it: whoever comes second finds it processed."""
+    with transaction(actor=actor):
+        row = db.session.scalar(
+            sa.select(RawMessage)
+            .where(RawMessage.id == raw_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise NotFound("messaggio non trovato")
+        if row.status == RawStatus.PROCESSED:
+            return db.session.scalar(sa.select(InboundItem).where(InboundItem.raw_id == row.id))
+        with _batch_cache():
+            return _process_locked(row)
+
+
+def process_pending(*, batch_size: int | None = None, max_batches: int = 50, ids: list[int] | None = None) -> int:
+    """Process the stored messages still pending, oldest first: a transaction per batch, a savepoint per
+    message (one that fails is quarantined, the others of its batch go through). Rows are claimed with
+    ``FOR UPDATE SKIP LOCKED``, so several workers share the backlog. ``ids`` limits it to those rows
+    (the IMAP poller's own). When the backlog outlasts ``max_batches``, a follow-up job is queued."""
+    size = batch_size or current_app.config.get("INGEST_BATCH_SIZE", 20)
+    done = 0
+    for _ in range(max_batches):
+        with transaction(), _batch_cache():
+            query = (
+                sa.select(RawMessage)
+                .where(RawMessage.status == RawStatus.PENDING)
+                .order_by(RawMessage.id)
+                .limit(size)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            )
+            if ids is not None:
+                query = query.where(RawMessage.id.in_(ids))
+            rows = list(db.session.scalars(query))
+            for row in rows:
+                _process_locked(row)
+        done += len(rows)
+        if len(rows) < size:
+            return done
+    schedule_processing()
+    return done
+
+
+def schedule_processing() -> None:
+    """Make sure a ``process_pending`` job will run: one waiting is enough for any number of messages
+    (it claims them when it starts), so a burst of mail is one job, not one per message."""
+    from app.jobs import JobStatus, OutboxJob, enqueue
+
+    waiting = db.session.scalar(
+        sa.select(OutboxJob.id)
+        .where(
+            OutboxJob.status.in_([JobStatus.PENDING, JobStatus.QUEUED]),
+            OutboxJob.name == PROCESS_JOB,
+            OutboxJob.attempts == 0,  # a job waiting for its retry after a failure does not count
+        )
+        .limit(1)
+    )
+    if waiting is None:
+        with transaction():
+            enqueue(PROCESS_JOB)
+
+
+PROCESS_JOB = "contact_center.process_pending"
+
+
+def _process_locked(row: RawMessage) -> InboundItem | None:
+    """Process one locked pending row inside the caller's transaction, in a savepoint."""
+    session = db.session()
+    savepoint = session.begin_nested()
     try:
-        with transaction(actor=actor):
-            item = _process(row)
-            row.status = RawStatus.PROCESSED
-            row.processed_at = utcnow()
-            row.error = None
-            row.attempts += 1
+        item = _process(row)
+        row.status = RawStatus.PROCESSED
+        row.processed_at = utcnow()
+        row.error = None
+        row.attempts += 1
+        savepoint.commit()
         return item
     except Exception as exc:  # noqa: BLE001 - quarantine, never lose the message
-        db.session.rollback()
-        log.exception("inbound message %s failed to process", raw_id)
-        row = db.session.get(RawMessage, raw_id)
-        with transaction(actor=actor):
-            row.status = RawStatus.FAILED
-            row.attempts += 1
-            row.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=5))[-4000:]
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info.pop("audit_pending", None)  # changes of the rolled-back work are not history
+        log.exception("inbound message %s failed to process", row.id)
+        row.status = RawStatus.FAILED
+        row.attempts += 1
+        row.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=5))[-4000:]
         return None
+
+
+_BATCH: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("ingest_batch", default=None)
+
+
+@contextlib.contextmanager
+def _batch_cache() -> Iterator[None]:
+    """Settings read once per batch (routing rules, our own addresses), not once per message."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    token = _BATCH.set({})
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def _cached(key: str, load: Callable[[], Any]) -> Any:
+    cache = _BATCH.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def reprocess(*, raw_id: int, actor: Any = None) -> InboundItem | None:
@@ -149,6 +245,10 @@ def reprocess(*, raw_id: int, actor: Any = None) -> InboundItem | None:
 
 def own_addresses() -> set[str]:
     """Our addresses and domains: mail from them (or looping through them) is never a request."""
+    return _cached("own_addresses", _own_addresses)
+
+
+def _own_addresses() -> set[str]:
     own: set[str] = set()
     sender = (current_app.config.get("MAIL_FROM") or "").strip("<> ").lower()
     if sender:
@@ -293,14 +393,9 @@ def _store_blob(att: em.Attachment) -> dict[str, Any]:
     """Write the bytes where ticket attachments live (content-addressed) and describe them."""
     import os
 
-    from tickets.services import attachment_path
+    from tickets.services import store_blob
 
-    path = attachment_path(att.sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(att.data)
-        os.replace(tmp, path)
+    store_blob(att.data, att.content_type)
     return {
         "filename": os.path.basename(att.filename.replace("\\", "/"))[:255] or "allegato",
         "content_type": att.content_type,
@@ -427,8 +522,15 @@ def match_rule(*, sender: str | None, subject: str, body: str, mailbox_id: int |
     sender = (sender or "").lower()
     domain = sender.rsplit("@", 1)[-1] if "@" in sender else ""
     haystack = f"{subject}\n{body}".lower()
-    rules = db.session.scalars(
-        sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
+    rules = _cached(
+        "rules",
+        lambda: list(
+            db.session.scalars(
+                sa.select(RoutingRule)
+                .where(RoutingRule.active.is_(True))
+                .order_by(RoutingRule.position, RoutingRule.id)
+            )
+        ),
     )
     for rule in rules:
         pattern = (rule.pattern or "").strip().lower()

@@ -18,20 +18,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
-from app.db import transaction
 from app.errors import Invalid, NotFound, Unauthorized
-from app.extensions import csrf, db
-from app.jobs import enqueue
+from app.extensions import csrf
+from app.storage import send_download
 from contact_center import intake, services, sources
 from contact_center.forms import (
     NONE_CHOICE,
@@ -254,19 +251,14 @@ def inbox_bulk():
 @login_required
 @permission_required("contact_center.triage")
 def item_attachment(item_id: int, sha: str):
-    from tickets.services import attachment_path
+    from tickets.services import attachment_key
 
     item = intake.get_item(item_id)
     files = list((item.meta or {}).get("attachments") or []) + list((item.meta or {}).get("evidence") or [])
     att = next((a for a in files if a.get("sha256") == sha), None)
-    if att is None or not attachment_path(sha).exists():
+    if att is None:
         raise NotFound(_("Allegato non trovato."))
-    return send_file(
-        attachment_path(sha),
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=att.get("filename") or "allegato",
-    )
+    return send_download(attachment_key(sha), filename=att.get("filename") or "allegato")
 
 
 # --- admin: mailboxes, rules, quarantine -------------------------------------------------------------
@@ -457,17 +449,11 @@ def email_inbound():
     raw = request.get_data(cache=False)
     if not raw or not raw.strip():
         raise Invalid(_("Messaggio vuoto."), {"body": [_("Serve un messaggio RFC 822 nel corpo della richiesta.")]})
-    from contact_center.mailflow import store_raw
+    from contact_center.mailflow import schedule_processing, store_raw
 
     row, created = store_raw(raw, source=RawSource.PIPE)
     if row.status.value == "pending":
-        # A retry of a message still waiting gets no second job (two workers would race on it); one
-        # stored without its job (a crash between the two commits) gets it now.
-        try:
-            with transaction():
-                enqueue("contact_center.process_raw", raw_id=row.id, dedupe_key=f"process_raw:{row.id}")
-        except IntegrityError:
-            db.session.rollback()
+        schedule_processing()
     return jsonify({"id": row.id, "duplicate": not created, "status": row.status.value}), 202
 
 

@@ -17,3 +17,7 @@ def init_app(app: Flask) -> None:
     panels.register()
     # Templates of other modules (the ticket page) flag a service outside the ente's convenzione.
     app.jinja_env.globals["crm_coverage"] = services.coverage
+    # Filter selects of other modules (the invoice list) list the enti without rebuilding them each time.
+    from crm.options import organization_options
+
+    app.jinja_env.globals["crm_organization_options"] = organization_options

@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from app.auth.permissions import check_org, org_scope
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.storage import content_key, get_storage
 from crm import validators as v
 from crm.models import (
     Agreement,
@@ -385,16 +385,17 @@ def list_agreements(
 # --- the signed document ---------------------------------------------------------------------
 
 
-def document_path(sha256: str) -> Path:
+def document_key(sha256: str) -> str:
+    """The storage key (app.storage) of a signed convenzione: content-addressed under ``crm/``."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
         raise NotFound("documento non trovato")
-    return Path(current_app.config["ATTACHMENTS_DIR"]) / "crm" / sha256[:2] / sha256
+    return content_key(sha256, "crm")
 
 
 def attach_document(
     *, agreement_id: int, filename: str, data: bytes, content_type: str = "application/pdf", actor: Any = None
 ) -> Agreement:
-    """Store the signed convenzione (PDF or .p7m) content-addressed under ATTACHMENTS_DIR/crm."""
+    """Store the signed convenzione (PDF or .p7m) content-addressed in the file storage, under crm/."""
     agreement = load_agreement(agreement_id)
     name = os.path.basename((filename or "").replace("\\", "/")).strip() or "convenzione.pdf"
     if not data:
@@ -405,16 +406,15 @@ def attach_document(
     if not (is_pdf or name.lower().endswith(".p7m")):
         raise Invalid("formato non ammesso", {"document": ["è ammesso un PDF o un file firmato .p7m"]})
     digest = hashlib.sha256(data).hexdigest()
-    path = document_path(digest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    content_type = "application/pdf" if is_pdf else "application/pkcs7-mime"
+    storage = get_storage()
+    key = document_key(digest)
+    if not storage.exists(key):
+        storage.put(key, data, content_type)
     with transaction(actor=actor):
         agreement.document_filename = name[:255]
         agreement.document_sha256 = digest
-        agreement.document_content_type = "application/pdf" if is_pdf else "application/pkcs7-mime"
+        agreement.document_content_type = content_type
     return agreement
 
 

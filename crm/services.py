@@ -868,6 +868,22 @@ def coverage(organization_id: int | None, service_id: int | None, on: dt.date | 
     return {"covered": covered, "agreement": agreement, "service": service}
 
 
+def sla_tier_expr(organization_id: int, on: dt.date) -> Any:
+    """``sla_tier_for`` as a scalar SQL subquery, for a caller that reads it with other values at once."""
+    return (
+        sa.select(Agreement.sla_tier)
+        .where(
+            Agreement.organization_id == organization_id,
+            Agreement.status == AgreementStatus.ACTIVE,
+            Agreement.start_date <= on,
+            Agreement.end_date >= on,
+        )
+        .order_by(Agreement.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str | None:
     """The SLA tier of the ente's active convenzione (e.g. "standard", "premium"), or None."""
     if not organization_id:

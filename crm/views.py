@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,6 +33,7 @@ from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
 from app.errors import DomainError
 from app.extensions import db
+from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, registry, services
 from crm.models import Agreement, AgreementStatus, Contact, Interaction, Organization, OrgKind, Service
@@ -205,7 +205,10 @@ def organization_detail(organization_id: int):
     )
     agreements = list(
         db.session.scalars(
-            sa.select(Agreement).where(Agreement.organization_id == org.id).order_by(Agreement.end_date.desc())
+            sa.select(Agreement)
+            .where(Agreement.organization_id == org.id)
+            .options(sa.orm.selectinload(Agreement.services))  # the table lists each one's services
+            .order_by(Agreement.end_date.desc())
         )
     )
     in_force = services.active_agreement(org.id)
@@ -647,14 +650,10 @@ def agreement_document(agreement_id: int):
     agreement = agr.load_agreement(agreement_id, current_user)
     if not agreement.document_sha256:
         abort(404)
-    path = agr.document_path(agreement.document_sha256)
-    if not path.exists():
-        abort(404)
-    return send_file(
-        path,
+    return send_download(
+        agr.document_key(agreement.document_sha256),
         mimetype=agreement.document_content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=agreement.document_filename or "convenzione.pdf",
+        filename=agreement.document_filename or "convenzione.pdf",
     )
 
 

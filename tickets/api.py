@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, request, send_file
+from flask import Flask, g, request
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -22,6 +22,7 @@ from app.auth.permissions import permission_required
 from app.db import transaction
 from app.errors import Forbidden, Invalid
 from app.extensions import db
+from app.storage import send_download
 from tickets import services
 from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus, TicketTag
 
@@ -266,10 +267,12 @@ class Tickets(MethodView):
             if data.get("channel") in ("api", None):
                 data["channel"] = "api"
         ccs = data.pop("cc_contact_ids", [])
-        with transaction(actor=current_user):
+        # Answered from what was written: no reload after the commit, tags and copies known.
+        with transaction(actor=current_user, expire=False):
             ticket = services.open_ticket(actor=current_user, **data)
-            if ccs:
-                services.set_ccs(ticket, ccs, actor=current_user)
+            copied = services.set_ccs(ticket, ccs, actor=current_user) if ccs else []
+        g.ticket_tags = {ticket.id: sorted(services.normalize_tags(data.get("tags")))}
+        g.ticket_ccs = {ticket.id: sorted(copied)}
         return ticket
 
 
@@ -373,15 +376,7 @@ def download_attachment(ticket_id: int, attachment_id: int):
         from app.errors import NotFound
 
         raise NotFound("allegato non trovato")
-    path = services.attachment_path(att.sha256)
-    if not path.exists():
-        from app.errors import NotFound
-
-        raise NotFound("file non disponibile")
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=att.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(services.attachment_key(att.sha256), filename=att.filename)
 
 
 @bp.route("/<int:ticket_id>/merge", methods=["POST"])

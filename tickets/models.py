@@ -294,6 +294,41 @@ FOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()""",
 )
 register_ddl("postgresql", *FTS_DDL)
 
+# Ticket numbers on PostgreSQL: one sequence per year (``ticket_number_2026``), created on first use,
+# so concurrent openings never wait on a counter row (numbers are unique; a rolled-back opening leaves
+# a gap). The sequence starts after the year's ``ticket_counters`` row (older data, the bulk loader)
+# and is owned by ``ticket_counters.last``: ``TRUNCATE ticket_counters RESTART IDENTITY`` resets it.
+NUMBER_DDL = (
+    """CREATE OR REPLACE FUNCTION ticket_number_sequence(y integer) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  seq text := 'ticket_number_' || y;
+  floor_value bigint;
+BEGIN
+  IF to_regclass(seq) IS NOT NULL THEN
+    RETURN seq;
+  END IF;
+  PERFORM pg_advisory_xact_lock(74110, y);
+  BEGIN
+    EXECUTE 'CREATE SEQUENCE ' || quote_ident(seq) || ' OWNED BY ticket_counters.last';
+  EXCEPTION WHEN duplicate_table OR unique_violation THEN
+    RETURN seq;
+  END;
+  SELECT last INTO floor_value FROM ticket_counters WHERE year = y;
+  IF coalesce(floor_value, 0) > 0 THEN
+    PERFORM setval(seq, floor_value);
+  END IF;
+  RETURN seq;
+END $$""",
+    """CREATE OR REPLACE FUNCTION ticket_number_next(prefix text, y integer) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint := nextval(ticket_number_sequence(y)::regclass);
+BEGIN
+  RETURN prefix || '-' || y || '-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END;
+END $$""",
+)
+register_ddl("postgresql", *NUMBER_DDL)
+
 # The embedded default (SQLite, `make run`): an FTS5 index of subject, description and public messages,
 # rowid = ticket id, kept by triggers. FTS5 has no Italian stemmer: `tickets.services.sqlite_match_query`
 # searches word stems as prefixes, so "stampanti" finds "stampante" there too.

@@ -27,6 +27,7 @@ from app.auth.models import Role, User
 from app.db import transaction, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.storage import FileMissing, content_key, get_storage
 from tickets import sla
 from tickets.models import (
     CannedResponse,
@@ -44,6 +45,7 @@ from tickets.models import (
     TicketTag,
     TimeEntry,
 )
+from tickets.sla import engine as sla_engine
 
 NUMBER_PREFIX = "AST"
 OPEN_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
@@ -73,27 +75,33 @@ TAG_RE = re.compile(r"^[\w.\-àèéìòù]{1,50}$")
 
 
 def next_number(year: int) -> str:
-    """Allocate the next human number of ``year`` (row-locked counter: no duplicates, no gaps)."""
+    """Allocate the next human number of ``year``: unique, increasing, gaps possible (a rolled-back opening).
+
+    PostgreSQL: a sequence per year (``ticket_number_next``), so concurrent openings never queue on a
+    counter row. SQLite (one writer at a time anyway): the ``ticket_counters`` row.
+    """
     session = db.session()
-    counter = session.execute(
-        sa.select(TicketCounter).where(TicketCounter.year == year).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+    if session.get_bind().dialect.name == "postgresql":
+        return str(session.scalar(sa.select(number_expr(year))))
+    return _next_number_counter(session, year)
 
-            session.execute(pg_insert(TicketCounter).values(year=year, last=0).on_conflict_do_nothing())
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            session.execute(sqlite_insert(TicketCounter).values(year=year, last=0).on_conflict_do_nothing())
-        counter = session.execute(
-            sa.select(TicketCounter).where(TicketCounter.year == year).with_for_update()
-        ).scalar_one()
-    counter.last += 1
-    session.flush()
-    return f"{NUMBER_PREFIX}-{year}-{counter.last:06d}"
+def number_expr(year: int) -> Any:
+    """The next number of ``year`` as SQL, to compute inside the INSERT of the ticket (PostgreSQL)."""
+    return sa.func.ticket_number_next(NUMBER_PREFIX, year, type_=sa.String)
+
+
+def _next_number_counter(session: Any, year: int) -> str:
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    session.execute(sqlite_insert(TicketCounter).values(year=year, last=0).on_conflict_do_nothing())
+    last = session.scalar(
+        sa.update(TicketCounter)
+        .where(TicketCounter.year == year)
+        .values(last=TicketCounter.last + 1)
+        .returning(TicketCounter.last)
+    )
+    return f"{NUMBER_PREFIX}-{year}-{last:06d}"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -199,6 +207,66 @@ def set_ccs(ticket: Ticket, contact_ids: Iterable[int] | None, *, actor: Any = N
 # --- opening -------------------------------------------------------------------------------------
 
 
+def _open_lookups(
+    *,
+    organization_id: int | None,
+    requester_contact_id: int | None,
+    service_id: int | None,
+    assignee_id: int | None,
+    team_id: int | None,
+    day: dt.date,
+    year: int,
+) -> tuple[str | None, str | None, str | None]:
+    """What opening a ticket needs, in one query: the references exist (else 422 naming the field), the
+    ente's SLA tier on ``day``, the SLA configuration's fingerprint and (PostgreSQL) the ticket's number
+    (a sequence: a refused opening leaves a gap). Returns (tier, version, number)."""
+    from crm.models import Contact, Organization, Service
+    from crm.services import sla_tier_expr
+
+    def first(stmt: Any) -> Any:
+        return stmt.limit(1).scalar_subquery()
+
+    cols: dict[str, Any] = {"one": sa.literal(1)}
+    if organization_id is not None:
+        cols["org"] = first(sa.select(Organization.id).where(Organization.id == organization_id))
+        cols["tier"] = sla_tier_expr(organization_id, day)
+    if requester_contact_id is not None:
+        cols["contact"] = first(sa.select(Contact.id).where(Contact.id == requester_contact_id))
+        cols["contact_org"] = first(sa.select(Contact.organization_id).where(Contact.id == requester_contact_id))
+    if service_id is not None:
+        cols["service"] = first(sa.select(Service.id).where(Service.id == service_id))
+    if assignee_id is not None:
+        cols["assignee"] = first(
+            sa.select(User.id).where(
+                User.id == assignee_id, User.role.in_([Role.ADMIN, Role.OPERATOR]), User.active.is_(True)
+            )
+        )
+    if team_id is not None:
+        cols["team"] = first(sa.select(Team.id).where(Team.id == team_id))
+    version_expr = sla_engine.config_version_expr()
+    if version_expr is not None:
+        cols["version"] = version_expr
+    if db.session.get_bind().dialect.name == "postgresql":
+        cols["number"] = number_expr(year)
+    row = db.session.execute(sa.select(*[c.label(k) for k, c in cols.items()])).one()._mapping
+    if organization_id is not None and row["org"] is None:
+        raise Invalid("ente inesistente", {"organization_id": ["ente inesistente"]})
+    if requester_contact_id is not None:
+        if row["contact"] is None:
+            raise Invalid("contatto inesistente", {"requester_contact_id": ["contatto inesistente"]})
+        if organization_id is not None and row["contact_org"] != organization_id:
+            raise Invalid(
+                "il contatto non appartiene all'ente", {"requester_contact_id": ["il contatto è di un altro ente"]}
+            )
+    if service_id is not None and row["service"] is None:
+        raise Invalid("servizio inesistente", {"service_id": ["servizio inesistente"]})
+    if assignee_id is not None and row["assignee"] is None:
+        raise Invalid("operatore non valido", {"assignee_id": ["non è un operatore attivo"]})
+    if team_id is not None and row["team"] is None:
+        raise Invalid("gruppo inesistente", {"team_id": ["gruppo inesistente"]})
+    return row.get("tier"), row.get("version"), row.get("number")
+
+
 def open_ticket(
     *,
     subject: str,
@@ -218,7 +286,12 @@ def open_ticket(
     tags: Iterable[str] | str | None = None,
     notify: bool = True,
 ) -> Ticket:
-    """Open a ticket with its first message (the description) and tell the requester its number."""
+    """Open a ticket with its first message (the description) and tell the requester its number.
+
+    Built for volume (API, mail ingestion): one query checks the references and reads the SLA tier
+    and the number, the SLA clock of a new ticket is computed before it
+    (no history to read) and its rows (history, message, tags, clock) go in one flush.
+    """
     subject = (subject or "").strip()
     if not subject:
         raise Invalid("oggetto obbligatorio", {"subject": ["obbligatorio"]})
@@ -229,18 +302,20 @@ def open_ticket(
 
         contact = db.session.get(Contact, requester_contact_id)
         organization_id = contact.organization_id if contact else None
-    _check_refs(
-        organization_id=organization_id,
-        requester_contact_id=requester_contact_id,
-        service_id=service_id,
-        assignee_id=assignee_id,
-        team_id=team_id,
-    )
     tag_list = normalize_tags(tags)
     now = created_at or utcnow()
     with transaction(actor=actor):
+        tier, version, number = _open_lookups(
+            organization_id=organization_id,
+            requester_contact_id=requester_contact_id,
+            service_id=service_id,
+            assignee_id=assignee_id,
+            team_id=team_id,
+            day=now.astimezone(sla_engine._center_tz()).date(),
+            year=now.year,
+        )
         ticket = Ticket(
-            number=next_number(now.year),
+            number=number or next_number(now.year),
             subject=subject[:300],
             description=description or "",
             organization_id=organization_id,
@@ -256,6 +331,8 @@ def open_ticket(
             created_at=now,
             updated_at=now,
         )
+        clock = sla.compute(ticket, now=now, tier=tier, config_version=version)
+        sla_engine.set_due(ticket, clock)
         db.session.add(ticket)
         db.session.flush()
         record_status(ticket, TicketStatus.NEW, actor=actor, at=now, initial=True)
@@ -275,14 +352,14 @@ def open_ticket(
                     created_at=now,
                 )
             )
-            db.session.flush()
-        sla.apply_sla(ticket, now=now)
+        sla_engine.store(ticket, clock, now=now, new=True)
         if notify:
             from tickets import notifications
 
             notifications.ticket_opened(ticket)
             if assignee_id is not None and assignee_id != getattr(actor, "id", None):
                 notifications.ticket_assigned(ticket)
+        db.session.flush()
     return ticket
 
 
@@ -869,7 +946,11 @@ def delete_canned(*, canned_id: int, actor: Any = None) -> None:
 
 def render_canned(canned: CannedResponse, ticket: Ticket, operator: Any = None) -> str:
     """Fill the placeholders: {numero} {oggetto} {richiedente} {ente} {operatore} {servizio}."""
-    values = placeholders(ticket, operator)
+    return fill_canned(canned, placeholders(ticket, operator))
+
+
+def fill_canned(canned: CannedResponse, values: dict[str, str]) -> str:
+    """The canned text with ``placeholders(...)`` filled in (computed once for many responses)."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), canned.body)
 
 
@@ -1108,6 +1189,45 @@ def billable_minutes(*, organization_id: int, start: dt.date, end: dt.date) -> i
     return int(total or 0)
 
 
+def _billable_in(organization_ids: Iterable[int], start: dt.date, end: dt.date) -> list[Any]:
+    ids = sorted({i for i in organization_ids if i})
+    conditions = [TimeEntry.billable.is_(True), TimeEntry.work_date >= start, TimeEntry.work_date <= end]
+    # Many enti (a billing run): filter after grouping rather than with a huge IN list.
+    if len(ids) <= 1000:
+        conditions.append(TimeEntry.organization_id.in_(ids))
+    return conditions
+
+
+def billable_minutes_by_organization(
+    *, organization_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, int]:
+    """``billable_minutes`` of many organizations in one query: {organization id: minutes}."""
+    wanted = {i for i in organization_ids if i}
+    rows = db.session.execute(
+        sa.select(TimeEntry.organization_id, sa.func.sum(TimeEntry.minutes))
+        .where(*_billable_in(wanted, start, end))
+        .group_by(TimeEntry.organization_id)
+    )
+    return {org: int(total or 0) for org, total in rows if org in wanted}
+
+
+def billable_minutes_by_day(
+    *, organization_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, list[tuple[dt.date, int]]]:
+    """Billable minutes per organization and work day in one query: {organization id: [(day, minutes)]}."""
+    wanted = {i for i in organization_ids if i}
+    rows = db.session.execute(
+        sa.select(TimeEntry.organization_id, TimeEntry.work_date, sa.func.sum(TimeEntry.minutes))
+        .where(*_billable_in(wanted, start, end))
+        .group_by(TimeEntry.organization_id, TimeEntry.work_date)
+    )
+    out: dict[int, list[tuple[dt.date, int]]] = {}
+    for org, day, total in rows:
+        if org in wanted:
+            out.setdefault(org, []).append((day, int(total or 0)))
+    return out
+
+
 def list_teams(*, active_only: bool = True) -> list[Team]:
     stmt = sa.select(Team).order_by(Team.name)
     if active_only:
@@ -1141,9 +1261,33 @@ def list_operators() -> list[User]:
 # --- attachments ----------------------------------------------------------------------------------
 
 
+def attachment_key(sha256: str) -> str:
+    """The storage key of an attachment's bytes (app.storage): content-addressed, outside the web root."""
+    return content_key(sha256)
+
+
 def attachment_path(sha256: str) -> Path:
-    """Where the bytes of an attachment live: outside the web root, by content hash."""
+    """Where the bytes of an attachment live with the local storage backend (the default)."""
     return Path(current_app.config["ATTACHMENTS_DIR"]) / sha256[:2] / sha256
+
+
+def store_blob(data: bytes, content_type: str | None = None) -> str:
+    """Store bytes where ticket attachments live, once per content; returns their SHA-256. Channels
+    (e-mail, voicemail) store files before a ticket exists and attach them later by hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    storage = get_storage()
+    key = attachment_key(digest)
+    if not storage.exists(key):
+        storage.put(key, data, content_type)
+    return digest
+
+
+def read_blob(sha256: str) -> bytes | None:
+    """The stored bytes of that hash, or None when they are not (or no longer) there."""
+    try:
+        return get_storage().read(attachment_key(sha256))
+    except (FileMissing, ValueError):
+        return None
 
 
 def check_upload(filename: str, data: bytes, content_type: str | None = None) -> None:
@@ -1184,13 +1328,7 @@ def add_attachment(
         raise NotFound("ticket non trovato")
     name = os.path.basename((filename or "").replace("\\", "/")).strip() or "allegato"
     name = re.sub(r"[\x00-\x1f\x7f\"]", "", name) or "allegato"
-    digest = hashlib.sha256(data).hexdigest()
-    path = attachment_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    digest = store_blob(data, content_type)
     with transaction(actor=actor):
         attachment = TicketAttachment(
             ticket_id=ticket_id,

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from app.auth.permissions import can, permission_required
 from app.errors import DomainError, Invalid
 from app.extensions import db
+from app.storage import send_download
 from tickets import services
 from tickets.forms import (
     AssignForm,
@@ -173,8 +174,17 @@ def _ticket_label_filter(value: Any) -> str:
     return status_label(value)
 
 
-def _timeline(ticket: Ticket, *, staff: bool) -> list[dict[str, Any]]:
-    """Messages (with their attachments), status changes and loose attachments, oldest first."""
+def _timeline(
+    ticket: Ticket,
+    *,
+    staff: bool,
+    history: list[Any] | None = None,
+    actors: dict[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Messages (with their attachments), status changes and loose attachments, oldest first.
+
+    ``history`` (the status changes, when the caller already has them) and ``actors`` (user names by
+    id) spare their queries."""
     from app.auth.models import User
 
     messages = services.messages_for(ticket.id, include_internal=staff)
@@ -187,12 +197,14 @@ def _timeline(ticket: Ticket, *, staff: bool) -> list[dict[str, Any]]:
         events.append({"kind": "message", "at": m.created_at, "message": m, "attachments": by_message.get(m.id, [])})
     for att in by_message.get(None, []):
         events.append({"kind": "attachment", "at": att.created_at, "attachment": att})
-    actors: dict[int | None, str] = {}
-    for change in services.status_history(ticket.id):
-        if change.actor_id and change.actor_id not in actors:
-            user = db.session.get(User, change.actor_id)
-            actors[change.actor_id] = user.display_name if user else ""
-        events.append({"kind": "status", "at": change.at, "change": change, "actor": actors.get(change.actor_id, "")})
+    names: dict[int, str] = dict(actors or {})
+    changes = history if history is not None else services.status_history(ticket.id)
+    missing = {c.actor_id for c in changes if c.actor_id and c.actor_id not in names}
+    if missing:
+        names.update({u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(missing)))})
+    for change in changes:
+        actor = names.get(change.actor_id, "") if change.actor_id else ""
+        events.append({"kind": "status", "at": change.at, "change": change, "actor": actor})
     order = {"status": 0, "message": 1, "attachment": 2}
     events.sort(key=lambda e: (e["at"], order[e["kind"]]))
     return events
@@ -372,33 +384,62 @@ def new():
 @login_required
 @permission_required("tickets.work")
 def detail(ticket_id: int):
+    """The operator's ticket page. Each list is read once and serves every panel that needs it (the
+    operator list names the assignee and the status changes' actors, the status history feeds the
+    timeline and the SLA clock): a page of a long ticket stays at a fixed number of statements."""
     ticket = services.ticket_for(current_user, ticket_id)
+    from app.auth.models import User
     from crm.models import Contact, Organization, Service
+    from crm.services import list_services
+
+    operators = services.list_operators()
+    teams = services.list_teams()
+    service_list = list_services()
+    users = {u.id: u.display_name for u in operators}
+    team_names = {t.id: t.name for t in teams}
+    # An inactive assignee or team is not among the choices but is still named.
+    if ticket.assignee_id and ticket.assignee_id not in users:
+        assignee = db.session.get(User, ticket.assignee_id)
+        if assignee is not None:
+            users[assignee.id] = assignee.display_name
+    if ticket.team_id and ticket.team_id not in team_names:
+        team = db.session.get(Team, ticket.team_id)
+        if team is not None:
+            team_names[team.id] = team.name
+    org = db.session.get(Organization, ticket.organization_id) if ticket.organization_id else None
+    contact = db.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
+    service = db.session.get(Service, ticket.service_id) if ticket.service_id else None
+    tags = services.ticket_tags(ticket.id)
+    history = services.status_history(ticket.id)
 
     reply_form = ReplyForm()
     canned = services.list_canned()
     reply_form.canned_id.choices = [("", _("— nessuna —"))] + [(c.id, c.title) for c in canned]
-    canned_texts = {c.id: services.render_canned(c, ticket, current_user) for c in canned}
+    values = services.placeholders(ticket, current_user) if canned else {}
+    canned_texts = {c.id: services.fill_canned(c, values) for c in canned}
     status_form = StatusForm()
     allowed = services.allowed_transitions(ticket)
     status_form.status.choices = [(s.value, status_label(s)) for s in allowed]
     assign_form = AssignForm(assignee_id=ticket.assignee_id, team_id=ticket.team_id)
-    assign_form.assignee_id.choices = _operator_choices()
-    assign_form.team_id.choices = _team_choices()
-    props_form = PropertiesForm(
-        priority=ticket.priority.value, service_id=ticket.service_id, tags=", ".join(services.ticket_tags(ticket.id))
-    )
-    props_form.service_id.choices = _service_choices()
+    assign_form.assignee_id.choices = [("", _("— nessuno —"))] + [(u.id, u.display_name) for u in operators]
+    assign_form.team_id.choices = [("", _("— nessuno —"))] + [(t.id, t.name) for t in teams]
+    props_form = PropertiesForm(priority=ticket.priority.value, service_id=ticket.service_id, tags=", ".join(tags))
+    props_form.service_id.choices = [("", _("— non indicato —"))] + [(s.id, s.name) for s in service_list]
+    cc_ids = services.ticket_ccs(ticket.id)
+    ccs = []
+    if cc_ids:
+        ccs = list(db.session.scalars(sa.select(Contact).where(Contact.id.in_(cc_ids)).order_by(Contact.id)))
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
-        timeline=_timeline(ticket, staff=True),
-        org=db.session.get(Organization, ticket.organization_id) if ticket.organization_id else None,
-        contact=db.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None,
-        service=db.session.get(Service, ticket.service_id) if ticket.service_id else None,
-        names=_names([ticket]),
-        tags=services.ticket_tags(ticket.id),
-        ccs=[c for c in (db.session.get(Contact, i) for i in services.ticket_ccs(ticket.id)) if c is not None],
+        timeline=_timeline(ticket, staff=True, history=history, actors=users),
+        status_history=history,
+        org=org,
+        contact=contact,
+        service=service,
+        names={"user": users, "team": team_names},
+        tags=tags,
+        ccs=ccs,
         linked=services.linked_tickets(ticket.id),
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
         follow_up_of=db.session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
@@ -594,14 +635,9 @@ SAFE_INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", 
 @permission_required("tickets.read")
 def download(attachment_id: int):
     att = services.attachment_for(current_user, attachment_id)
-    path = services.attachment_path(att.sha256)
-    if not path.exists():
-        abort(404)
     mimetype = att.content_type if att.content_type in SAFE_INLINE_TYPES else "application/octet-stream"
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send_download(services.attachment_key(att.sha256), filename=att.filename, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

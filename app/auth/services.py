@@ -197,8 +197,11 @@ def revoke_token(*, token_id: int, actor: User) -> ApiToken:
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
+    # One query: the token with its user (every API request starts here).
     token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(raw), ApiToken.revoked_at.is_(None))
+        sa.select(ApiToken)
+        .options(sa.orm.joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _hash_token(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
         return None

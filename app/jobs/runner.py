@@ -29,6 +29,14 @@ def execute_in_worker(job_id: int) -> str:
         return execute(job_id)
 
 
+def execute_many_in_worker(job_ids: list[int]) -> list[str]:
+    """Several outbox rows pushed together; each is claimed and recorded on its own."""
+    from app.jobs import execute
+
+    with _context():
+        return [execute(job_id) for job_id in job_ids]
+
+
 def periodic_in_worker(name: str) -> Any:
     from app.jobs import run_periodic
 

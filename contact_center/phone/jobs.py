@@ -69,7 +69,7 @@ def download_recording(call_id: int) -> None:
         with transaction():
             call.error = str(exc)[:2000]
         raise
-    from tickets.services import add_attachment, attachment_path
+    from tickets.services import add_attachment, store_blob
 
     digest = hashlib.sha256(data).hexdigest()
     with transaction():
@@ -81,10 +81,7 @@ def download_recording(call_id: int) -> None:
                 content_type="audio/mpeg",
             )
         else:
-            path = attachment_path(digest)
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+            store_blob(data, "audio/mpeg")
         call.recording_stored_sha256 = digest
         call.error = None
 

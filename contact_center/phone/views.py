@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,6 +27,7 @@ from app.auth.permissions import can, permission_required
 from app.errors import DomainError
 from app.extensions import db
 from app.panels import TimelineEvent
+from app.storage import send_download
 from contact_center.phone import forms, services
 from contact_center.phone.models import Call, CallOutcome, Direction, PhoneMenuOption, SmsMessage
 
@@ -312,15 +312,17 @@ def call_handled(call_id: int):
 @bp.route("/chiamate/<int:call_id>/registrazione")
 @permission_required("phone.console")
 def call_recording(call_id: int):
-    from tickets.services import attachment_path
+    from tickets.services import attachment_key
 
     call = services.get_call(call_id)
     if not call.recording_stored_sha256:
         abort(404)
-    path = attachment_path(call.recording_stored_sha256)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype="audio/mpeg", download_name=f"segreteria-{call.id}.mp3")
+    return send_download(
+        attachment_key(call.recording_stored_sha256),
+        mimetype="audio/mpeg",
+        filename=f"segreteria-{call.id}.mp3",
+        as_attachment=False,
+    )
 
 
 @bp.route("/chiamate/nuova", methods=["GET", "POST"])

@@ -161,3 +161,17 @@ def test_exports_csv_and_xlsx(issued, login_as, client, finance):
     rows = list(ws.values)
     assert rows[0][0] == "data" and rows[1][3] == invoice.number and float(rows[1][1]) == 10.0
     assert client.get("/ragioneria/esporta/altro.csv").status_code == 404
+
+
+def test_invoice_list_ente_filter_follows_new_and_renamed_enti(make_org, login_as, client):
+    from crm.services import update_organization
+
+    first = make_org(name="Comune di Altamura")
+    login_as("finance")
+    page = client.get(f"/ragioneria/fatture?organization_id={first.id}").get_data(as_text=True)
+    assert f'<option value="{first.id}" selected>Comune di Altamura</option>' in page
+    second = make_org(name="Comune di Bitonto & Uniti")
+    update_organization(organization_id=first.id, name="Comune di Altamura Nuova")
+    page = client.get("/ragioneria/fatture").get_data(as_text=True)
+    assert "Comune di Bitonto &amp; Uniti" in page and f'value="{second.id}"' in page
+    assert "Comune di Altamura Nuova" in page and f'value="{first.id}" selected' not in page

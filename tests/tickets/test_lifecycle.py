@@ -27,6 +27,65 @@ def test_numbers_are_per_year_and_sequential(db):
     assert services.find_ticket_by_number("ast-2026-000002").id == b.id
 
 
+def test_concurrent_openings_get_distinct_numbers_and_a_new_year_starts_once(app, db):
+    """Eight openings at once, the first ones of a year: every number is distinct and 1..8."""
+    import threading
+
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def open_one(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                ticket = services.open_ticket(
+                    subject=f"Richiesta {i}", created_at=dt.datetime(2031, 2, 3, 9, tzinfo=dt.UTC)
+                )
+                numbers.append(ticket.number)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                from app.extensions import db as _db
+
+                _db.session.remove()
+
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(numbers) == [f"AST-2031-{n:06d}" for n in range(1, 9)]
+    assert services.open_ticket(subject="Dopo", created_at=dt.datetime(2031, 5, 1, tzinfo=dt.UTC)).number == (
+        "AST-2031-000009"
+    )
+
+
+def test_numbers_continue_after_the_stored_counter(db):
+    """A year whose counter row already exists (older data, the bulk loader) continues after it."""
+    from tickets.models import TicketCounter
+
+    db.session.add(TicketCounter(year=2032, last=41))
+    db.session.commit()
+    ticket = services.open_ticket(subject="Continua", created_at=dt.datetime(2032, 1, 5, 9, tzinfo=dt.UTC))
+    assert ticket.number == "AST-2032-000042"
+
+
+def test_refused_opening_names_the_field_and_writes_nothing(db):
+    for kwargs, field in (
+        ({"organization_id": 999_999}, "organization_id"),
+        ({"service_id": 999_999}, "service_id"),
+        ({"requester_contact_id": 999_999}, "requester_contact_id"),
+        ({"assignee_id": 999_999}, "assignee_id"),
+        ({"team_id": 999_999}, "team_id"),
+    ):
+        with pytest.raises(Invalid) as err:
+            services.open_ticket(subject="x", **kwargs)
+        assert field in err.value.fields
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
 def test_subject_is_required_and_enums_are_checked(db):
     with pytest.raises(Invalid) as err:
         services.open_ticket(subject="  ")

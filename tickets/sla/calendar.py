@@ -25,6 +25,13 @@ DEFAULT_HOURS: Ranges = {
 }
 MAX_DAYS = 3 * 366  # how far arithmetic looks ahead before answering "never"
 
+# Open windows per day, per calendar content: a ticket page measures pauses and overdue times that
+# span years, and turning each day's hours into UTC (holidays included) dominated the page. Keyed by
+# everything a calendar holds, so an edited calendar is a new key; a few calendars, a few thousand
+# days each.
+_DAYS: dict[tuple, dict[dt.date, tuple[list[Interval], float]]] = {}
+_DAYS_MAX_CALENDARS = 32
+
 
 @functools.lru_cache(maxsize=256)
 def _holidays(year: int, subdiv: str | None) -> dict[dt.date, str]:
@@ -64,8 +71,38 @@ class Calendar:
     def _is_local_holiday(self, day: dt.date) -> bool:
         return day not in _holidays(day.year, None)
 
+    def _signature(self) -> tuple:
+        return (
+            str(self.tz),
+            tuple(sorted((d, tuple(sorted(r))) for d, r in self.hours.items())),
+            tuple(sorted(self.closures.items())),
+            tuple(sorted(self.yearly_closures.items())),
+            self.national_holidays,
+            self.subdiv,
+        )
+
+    def _day_cache(self) -> dict[dt.date, tuple[list[Interval], float]]:
+        key = self._signature()
+        cache = _DAYS.get(key)
+        if cache is None:
+            if len(_DAYS) >= _DAYS_MAX_CALENDARS:
+                _DAYS.clear()
+            cache = _DAYS[key] = {}
+        return cache
+
+    def _day(self, day: dt.date, cache: dict[dt.date, tuple[list[Interval], float]]) -> tuple[list[Interval], float]:
+        """The windows of ``day`` and their total open seconds, computed once per calendar content."""
+        found = cache.get(day)
+        if found is None:
+            windows = self._compute_windows_on(day)
+            found = cache[day] = (windows, sum((b - a).total_seconds() for a, b in windows))
+        return found
+
     def windows_on(self, day: dt.date) -> list[Interval]:
         """The open windows of a local ``day`` in UTC (empty on closing days)."""
+        return list(self._day(day, self._day_cache())[0])
+
+    def _compute_windows_on(self, day: dt.date) -> list[Interval]:
         ranges = self.hours.get(day.weekday()) or []
         if not ranges or self.closed_reason(day):
             return []
@@ -87,10 +124,11 @@ class Calendar:
             return
         start = _aware(start)
         end = _aware(end) if end is not None else None
+        cache = self._day_cache()
         day = start.astimezone(self.tz).date() - dt.timedelta(days=1)  # a range may end after midnight
         last = (end.astimezone(self.tz).date() if end else day + dt.timedelta(days=MAX_DAYS)) + dt.timedelta(days=1)
         while day <= last:
-            for a, b in self.windows_on(day):
+            for a, b in self._day(day, cache)[0]:
                 if b <= start:
                     continue
                 if end is not None and a >= end:
@@ -112,11 +150,33 @@ class Calendar:
         """Open seconds between ``start`` and ``end``, minus the pauses."""
         if end <= start:
             return 0
+        if not pauses and self.has_hours():
+            return int(self._open_seconds(_aware(start), _aware(end)))
         total = 0.0
         for window in self.windows(start, end):
             for a, b in subtract(window, pauses):
                 total += (b - a).total_seconds()
         return int(total)
+
+    def _open_seconds(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Open seconds between ``start`` and ``end`` with no pauses: whole days from the day cache."""
+        cache = self._day_cache()
+        first = start.astimezone(self.tz).date()
+        last = end.astimezone(self.tz).date()
+        total = 0.0
+        day = first - dt.timedelta(days=1)  # a range may end after midnight
+        one = dt.timedelta(days=1)
+        while day <= last + one:
+            windows, seconds = self._day(day, cache)
+            if windows and windows[0][0] >= start and windows[-1][1] <= end:
+                total += seconds
+            else:
+                for a, b in windows:
+                    a, b = max(a, start), min(b, end)
+                    if b > a:
+                        total += (b - a).total_seconds()
+            day += one
+        return total
 
     def business_minutes(self, start: dt.datetime, end: dt.datetime, pauses: Sequence[Pause] = ()) -> int:
         return self.business_seconds(start, end, pauses) // 60

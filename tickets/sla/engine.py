@@ -100,6 +100,94 @@ def is_business_time(at: dt.datetime, calendar_id: int | None = None) -> bool:
     return load_calendar(calendar_id).is_open(at)
 
 
+# --- cached configuration -------------------------------------------------------------------------
+#
+# Policies and calendars change a few times a year and are read on every ticket change: each process
+# keeps them in memory, keyed by a fingerprint of their tables (row count and the sum of the rows'
+# transaction ids, PostgreSQL's ``xmin``), which changes with any insert, update or delete and costs
+# one cheap query (or none: ``open_ticket`` reads it with its other look-ups).
+
+CONFIG_TABLES = ("sla_policies", "sla_calendars", "sla_calendar_hours", "sla_calendar_closures")
+
+
+@dataclasses.dataclass
+class _Config:
+    version: str | None
+    policies: list[ResolvedPolicy]
+    priorities: dict[int, tuple[Priority | None, str | None]]  # policy id -> (priority, tier)
+    calendars: dict[int, Calendar]
+    default: Calendar
+
+
+_config: dict[str, _Config] = {}  # database URL -> configuration
+
+
+def config_version_expr() -> Any:
+    """SQL (PostgreSQL) for the fingerprint of the SLA configuration; None elsewhere (no caching)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    parts = " || ':' || ".join(
+        f"(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM {table})"  # noqa: S608
+        for table in CONFIG_TABLES
+    )
+    return sa.literal_column(f"({parts})", sa.String)
+
+
+def config_version() -> str | None:
+    expr = config_version_expr()
+    return None if expr is None else db.session.scalar(sa.select(expr))
+
+
+def _load_config(version: str | None) -> _Config:
+    policies = list(db.session.scalars(sa.select(SlaPolicy).where(SlaPolicy.active.is_(True))))
+    resolved = [
+        ResolvedPolicy(p.id, p.name, p.first_response_minutes, p.resolution_minutes, p.calendar_id, p.escalation_email)
+        for p in policies
+    ]
+    calendars: dict[int, Calendar] = {}
+    rows = list(db.session.scalars(sa.select(BusinessCalendar.id)))
+    for cal_id in rows:
+        calendars[cal_id] = load_calendar(cal_id)
+    default = load_calendar(None)
+    return _Config(
+        version=version,
+        policies=resolved,
+        priorities={p.id: (p.priority, p.tier) for p in policies},
+        calendars=calendars,
+        default=default,
+    )
+
+
+def sla_config(version: str | None = None) -> _Config:
+    """The policies and calendars, from memory while their tables have not changed."""
+    if version is None:
+        version = config_version()
+    key = str(db.session.get_bind().url)
+    cached = _config.get(key)
+    if version is not None and cached is not None and cached.version == version:
+        return cached
+    config = _load_config(version)
+    if config.version is not None:
+        _config[key] = config
+    return config
+
+
+def _pick_policy(config: _Config, priority: Priority, tier: str | None) -> ResolvedPolicy:
+    candidates = []
+    for policy in config.policies:
+        p_priority, p_tier = config.priorities[policy.id or 0]
+        if p_priority is not None and p_priority != priority:
+            continue
+        if p_tier is not None and (tier is None or p_tier != tier):
+            continue
+        candidates.append((policy, p_priority, p_tier))
+    if candidates:
+        best = max(candidates, key=lambda c: (c[1] is not None, c[2] is not None, -(c[0].id or 0)))
+        return best[0]
+    first, resolution = DEFAULT_TARGETS[priority]
+    return ResolvedPolicy(None, "", first, resolution, None)
+
+
 # --- policies -----------------------------------------------------------------------------------
 
 
@@ -234,25 +322,49 @@ class Clock:
     next_check_at: dt.datetime | None
 
 
-def compute(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calendar | None = None) -> Clock:
-    """The ticket's SLA clock at ``now``, without writing anything."""
+_UNKNOWN: Any = object()
+
+
+def compute(
+    ticket: Ticket,
+    *,
+    now: dt.datetime | None = None,
+    calendar: Calendar | None = None,
+    tier: str | None = _UNKNOWN,
+    config_version: str | None = None,
+    history: Sequence[TicketStatusChange] | None = None,
+) -> Clock:
+    """The ticket's SLA clock at ``now``, without writing anything.
+
+    A ticket not yet inserted (no id) has no history and no answer: nothing is read for them. ``tier``
+    and ``config_version`` may be passed by a caller that read them already, ``history`` (the
+    ticket's status changes) too.
+    """
     now = now or utcnow()
-    tier = _tier_for(ticket)
-    policy = resolve_policy(ticket.priority, tier)
+    if tier is _UNKNOWN:
+        tier = _tier_for(ticket)
+    config = sla_config(config_version)
+    policy = _pick_policy(config, Priority(ticket.priority), tier)
     reusable = calendar is not None and (
         (policy.calendar_id is None and calendar.default)
         or (policy.calendar_id is not None and calendar.id == policy.calendar_id)
     )
-    cal = calendar if reusable and calendar is not None else load_calendar(policy.calendar_id)
+    if reusable and calendar is not None:
+        cal = calendar
+    elif policy.calendar_id is not None and policy.calendar_id in config.calendars:
+        cal = config.calendars[policy.calendar_id]
+    else:
+        cal = config.default
     start = ticket.created_at or now
-    history = _history(ticket) if ticket.id else []
+    if history is None:
+        history = _history(ticket) if ticket.id else []
     pauses = pauses_from_history(history)
     if not history and TicketStatus(ticket.status) in PAUSING:
         pauses = [(ticket.updated_at or now, None)]
     closed = [p for p in pauses if p[1] is not None]
     open_pause = next((p[0] for p in pauses if p[1] is None), None)
 
-    responded = first_response_at(ticket)
+    responded = first_response_at(ticket) if ticket.id else ticket.first_responded_at
     resolved = None
     if TicketStatus(ticket.status) in DONE:
         resolved = ticket.resolved_at or open_pause or now
@@ -290,11 +402,22 @@ def apply_sla(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calen
     if ticket.id is None:
         db.session.flush()
     clock = compute(ticket, now=now, calendar=calendar)
+    set_due(ticket, clock)
+    store(ticket, clock, now=now)
+    return clock
+
+
+def set_due(ticket: Ticket, clock: Clock) -> None:
+    """Copy the clock's due times and state onto the ticket."""
     ticket.first_response_due = clock.first_response.due
     ticket.resolution_due = clock.resolution.due
     if ticket.sla_state != clock.state:
         ticket.sla_state = clock.state
-    row = db.session.get(TicketSla, ticket.id)
+
+
+def store(ticket: Ticket, clock: Clock, *, now: dt.datetime, new: bool = False) -> TicketSla:
+    """Write the engine's own row of the clock (``new``: the ticket was just inserted, it has none yet)."""
+    row = None if new else db.session.get(TicketSla, ticket.id)
     if row is None:
         row = TicketSla(ticket_id=ticket.id)
         db.session.add(row)
@@ -316,14 +439,15 @@ def apply_sla(ticket: Ticket, *, now: dt.datetime | None = None, calendar: Calen
     row.paused_business_minutes = paused_seconds // 60
     row.next_check_at = clock.next_check_at
     row.computed_at = now
-    return clock
+    return row
 
 
-def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def sla_info(
+    ticket: Ticket, *, now: dt.datetime | None = None, history: Sequence[TicketStatusChange] | None = None
+) -> dict[str, Any]:
     """What the ticket page shows about the SLA (nothing is written)."""
     now = now or utcnow()
-    clock = compute(ticket, now=now)
-    row = db.session.get(TicketSla, ticket.id)
+    clock = compute(ticket, now=now, history=history)
     cal = clock.calendar
 
     open_pause = next((p[0] for p in clock.pauses if p[1] is None), None)
@@ -340,7 +464,6 @@ def sla_info(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[str, Any
 
     return {
         "clock": clock,
-        "row": row,
         "state": clock.state,
         "policy_name": clock.policy.name,
         "tier": clock.tier,

@@ -376,8 +376,9 @@ def time_delete(entry_id: int):
 # --- helpers for templates (the tickets module's pages include ours) -------------------------------
 
 
-def _ticket_sla_context(ticket: Ticket) -> dict[str, Any]:
-    return sla_info(ticket)
+def _ticket_sla_context(ticket: Ticket, history: Any = None) -> dict[str, Any]:
+    """``history``: the status changes the including page already read (the ticket page's timeline)."""
+    return sla_info(ticket, history=history)
 
 
 def _ticket_time_context(ticket: Ticket) -> dict[str, Any]:
@@ -391,13 +392,20 @@ def _ticket_time_context(ticket: Ticket) -> dict[str, Any]:
     return {
         "entries": entries,
         "names": names,
-        "totals": time_entries.ticket_time_total(ticket.id),
+        "totals": _totals(entries),
         "form": TimeEntryForm(formdata=None, work_date=local_today()),
         "delete_form": EmptyForm(),
         "can_log": can(current_user, "tickets.time.log"),
         "user_id": getattr(current_user, "id", None),
         "is_admin": getattr(current_user, "role", None) == "admin",
     }
+
+
+def _totals(entries: list[Any]) -> dict[str, int]:
+    """The ticket's time totals from its entries, already read for the list (same as ticket_time_total)."""
+    total = sum(e.minutes for e in entries)
+    billable = sum(e.minutes for e in entries if e.billable)
+    return {"minutes": total, "billable_minutes": billable, "non_billable_minutes": total - billable}
 
 
 def template_helpers() -> dict[str, Any]:

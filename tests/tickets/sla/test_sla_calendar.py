@@ -100,6 +100,18 @@ def test_is_open_and_calendars_without_hours(cal):
     assert closed.business_minutes(rome(2026, 11, 24, 9, 0), rome(2026, 11, 30, 9, 0)) == 0
 
 
+def test_long_spans_count_every_open_hour_and_see_a_closure_added_later(cal):
+    # 2026 in Rome, default week: 261 weekdays less 7 weekday holidays, 8 open hours each.
+    year = cal.business_minutes(rome(2026, 1, 1, 0, 0), rome(2027, 1, 1, 0, 0))
+    assert year == 254 * 8 * 60
+    far = [(rome(2030, 1, 1, 0, 0), rome(2030, 1, 2, 0, 0))]  # a pause outside the span: the slow path
+    assert cal.business_minutes(rome(2026, 1, 1, 9, 15), rome(2026, 12, 30, 10, 0), far) == cal.business_minutes(
+        rome(2026, 1, 1, 9, 15), rome(2026, 12, 30, 10, 0)
+    )
+    closed = Calendar(tz=ROME, closures={dt.date(2026, 11, 24): "Chiusura"})
+    assert closed.business_minutes(rome(2026, 1, 1, 0, 0), rome(2027, 1, 1, 0, 0)) == year - 8 * 60
+
+
 def test_parse_ranges():
     assert parse_ranges("08:30-13:30, 14:30-17:30") == [
         (dt.time(8, 30), dt.time(13, 30)),
