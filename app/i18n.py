@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import (
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+    tokenize_pattern,
+)
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
@@ -42,6 +52,84 @@ def local_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
+# --- fast date formatting ---------------------------------------------------------------------------
+# A list page formats two dates per row; babel's format_datetime parses the locale and the CLDR pattern
+# on every call. The compiled formatters below are built once per (pattern, locale): numeric fields
+# are plain integer formatting, any other field is delegated to babel's own field formatter, so the
+# output is babel's (tests compare them over every hour of a year).
+
+_Part = str | Callable[[Any], str]
+_WIDTHS = ("full", "long", "medium", "short")
+
+
+def _two(get: Callable[[Any], int]) -> Callable[[Any], str]:
+    return lambda v: f"{get(v):02d}"
+
+
+def _one(get: Callable[[Any], int]) -> Callable[[Any], str]:
+    return lambda v: str(get(v))
+
+
+_NUMERIC: dict[str, Callable[[Any], int]] = {
+    "d": lambda v: v.day,
+    "M": lambda v: v.month,
+    "H": lambda v: v.hour,
+    "h": lambda v: v.hour % 12 or 12,
+    "m": lambda v: v.minute,
+    "s": lambda v: v.second,
+}
+
+
+def _numeric_field(char: str, width: int) -> Callable[[Any], str] | None:
+    if char == "y":
+        if width == 2:
+            return lambda v: f"{v.year % 100:02d}"
+        return lambda v: str(v.year).rjust(width, "0")
+    get = _NUMERIC.get(char)
+    if get is None or width > 2:
+        return None
+    return _two(get) if width == 2 else _one(get)
+
+
+def _compile(pattern: str, locale: Locale) -> Callable[[Any], str]:
+    parts: list[_Part] = []
+    slow = parse_pattern(pattern)
+    for kind, value in tokenize_pattern(pattern):
+        if kind == "chars":
+            parts.append(str(value))
+            continue
+        field: Any = value
+        char, width = field
+        fast = _numeric_field(str(char), int(width))
+        if fast is None:  # names, eras, zones, periods: babel's own formatting of the whole pattern
+            return lambda v: slow.apply(v, locale)
+        parts.append(fast)
+    return lambda v: "".join(p if isinstance(p, str) else p(v) for p in parts)
+
+
+@functools.cache
+def _datetime_formatter(fmt: str, locale_name: str) -> Callable[[dt.datetime], str]:
+    locale = Locale.parse(locale_name)
+    if fmt not in _WIDTHS:
+        return _compile(fmt, locale)
+    width: Any = fmt
+    time_pattern = get_time_format(width, locale=locale).pattern
+    if any(kind == "field" and str(value[0]) in "zZvVOxX" for kind, value in tokenize_pattern(time_pattern)):
+        # zone names need babel's time-zone lookup with the reference date
+        return lambda v: format_datetime(v, format=width, tzinfo=v.tzinfo, locale=locale)
+    frame = str(get_datetime_format(width, locale=locale)).replace("'", "")
+    time_part = _compile(time_pattern, locale)
+    date_part = _compile(get_date_format(width, locale=locale).pattern, locale)
+    return lambda v: frame.replace("{0}", time_part(v.timetz())).replace("{1}", date_part(v.date()))
+
+
+@functools.cache
+def _date_formatter(fmt: str, locale_name: str) -> Callable[[dt.date], str]:
+    locale = Locale.parse(locale_name)
+    width: Any = fmt
+    return _compile(get_date_format(width, locale=locale).pattern if fmt in _WIDTHS else fmt, locale)
+
+
 def to_local(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -51,7 +139,7 @@ def to_local(value: dt.datetime) -> dt.datetime:
 def fmt_datetime(value: dt.datetime | None, fmt: str = "short") -> str:
     if value is None:
         return ""
-    return format_datetime(to_local(value), format=fmt, tzinfo=local_tz(), locale=_locale())
+    return _datetime_formatter(fmt, _locale())(to_local(value))
 
 
 def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
@@ -59,7 +147,7 @@ def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
-    return format_date(value, format=fmt, locale=_locale())
+    return _date_formatter(fmt, _locale())(value)
 
 
 def fmt_money(value: Any) -> str:

@@ -235,6 +235,7 @@ def _write_batch(batch: list[Planned], billed: dict[str, tuple[int, int | None, 
             if invoice is not None:
                 invoices.append(invoice)
                 created, amount = created + 1, amount + invoice.total
+        _give_ids(invoices)
         savepoint = db.session.begin_nested()
         try:
             db.session.add_all(invoices)
@@ -246,6 +247,26 @@ def _write_batch(batch: list[Planned], billed: dict[str, tuple[int, int | None, 
         savepoint.commit()
         return created, amount
     raise Conflict("un'altra esecuzione sta fatturando le stesse convenzioni")
+
+
+def _give_ids(invoices: list[Invoice]) -> None:
+    """Take the ids of a batch's invoices and lines from their sequences in one query each, so the
+    flush is a plain executemany (with RETURNING, psycopg re-parses one huge statement per 1,000 rows).
+    PostgreSQL only: elsewhere the flush asks for the ids as usual."""
+    if not invoices or db.session.get_bind().dialect.name != "postgresql":
+        return
+    lines = [line for invoice in invoices for line in invoice.lines]
+    batches: list[tuple[list[Any], str]] = [(invoices, Invoice.__tablename__), (lines, InvoiceLine.__tablename__)]
+    for objects, table in batches:
+        ids = db.session.scalars(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table, "n": len(objects)},
+        ).all()
+        for obj, new_id in zip(objects, ids, strict=True):
+            obj.id = new_id
+    for invoice in invoices:
+        for line in invoice.lines:
+            line.invoice_id = invoice.id
 
 
 def build_draft(p: Planned, year: int, run_id: int | None) -> Invoice | None:

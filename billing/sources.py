@@ -79,7 +79,7 @@ class Recipient:
         return self.kind != "altro" or bool(self.ipa_code)
 
     def snapshot(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # flat: no deep copy needed
 
 
 def _dec(value: Any, default: str = "0") -> D:

@@ -249,7 +249,9 @@ class Tickets(MethodView):
         limit, cursor, sort = args.pop("limit"), args.pop("cursor"), args.pop("sort")
         q, view = args.pop("q", None), args.pop("view", None)
         stmt = services.search_stmt(current_user, q=q, view=view, **args)
-        items, next_cursor = services.page_tickets(stmt, sort=sort, limit=limit, cursor=cursor)
+        items, next_cursor = services.page_tickets(
+            stmt, sort=sort, limit=limit, cursor=cursor, windowed=services.is_text_search(q)
+        )
         _prefetch_tags(items)
         return {"items": items, "next_cursor": next_cursor}
 

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.i18n import fmt_date, fmt_datetime, fmt_money, fmt_number
 from app.security import JsonFormatter
 
@@ -152,3 +154,26 @@ def test_bad_input_never_answers_500(client, login_as):
     login_as("admin")
     for path in ("/admin/audit?before=-1&actor_id=1e9", "/admin/jobs?status=boh", "/admin/utenti/999999"):
         assert client.get(path).status_code < 500, path
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("fmt", ["short", "medium", "long", "dd/MM/yyyy HH:mm", "EEE d MMM y"])
+def test_dates_read_as_babel_writes_them(app, lang, fmt):
+    """The list pages format dates with compiled patterns: the text is babel's, to the character,
+    through every hour of a year, both summer-time changes and both languages."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_datetime
+    from flask_babel import refresh
+
+    rome = ZoneInfo("Europe/Rome")
+    start = dt.datetime(2026, 1, 1, 0, 7, 3, tzinfo=dt.UTC)
+    values = [start + dt.timedelta(hours=h, minutes=h % 60) for h in range(0, 24 * 366, 5)]
+    values += [dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC), dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)]
+    date_fmt = fmt if fmt in ("short", "medium", "long") else "d/M/yy"
+    with app.test_request_context(f"/?lang={lang}"):
+        refresh()
+        for value in values:
+            local = value.astimezone(rome)
+            assert fmt_datetime(value, fmt) == format_datetime(local, format=fmt, tzinfo=rome, locale=lang)
+            assert fmt_date(value, date_fmt) == format_date(local.date(), format=date_fmt, locale=lang)

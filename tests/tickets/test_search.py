@@ -82,3 +82,42 @@ def test_keyset_pages_do_not_repeat_or_skip(db, make_user):
         assert sorted(seen) == sorted(made), sort
         assert len(seen) == len(set(seen))
     assert db.session.query(Ticket).count() == 7
+
+
+def test_search_pages_through_every_match_newest_first(db, make_user, monkeypatch):
+    """Search reads the newest tickets first, window by window of ids: with windows of two ids the
+    pages still hold every match once, newest first, whether matches are dense, sparse or absent."""
+    monkeypatch.setattr(services, "SEARCH_WINDOW", 2)
+    op = make_user("operator")
+    tickets = [
+        services.open_ticket(subject=("Stampante guasta" if i in (0, 1, 2, 9, 10, 26) else f"Richiesta {i}"))
+        for i in range(30)
+    ]
+    expected = [t.id for t in reversed(tickets) if t.subject == "Stampante guasta"]
+    seen, cursor = [], None
+    for _ in range(10):
+        stmt = services.search_stmt(op, q="stampanti")
+        page, cursor = services.page_tickets(stmt, limit=2, cursor=cursor, windowed=True)
+        seen += [t.id for t in page]
+        if cursor is None:
+            break
+    assert seen == expected
+    none, cursor = services.page_tickets(services.search_stmt(op, q="fotocopiatrice"), limit=2, windowed=True)
+    assert (none, cursor) == ([], None)
+
+
+def test_api_search_pages_match_the_unwindowed_order(api_as, db, monkeypatch):
+    monkeypatch.setattr(services, "SEARCH_WINDOW", 2)
+    for i in range(12):
+        services.open_ticket(subject=f"VPN non raggiungibile dal comune {i}" if i % 3 else f"Altro {i}")
+    api = api_as("operator")
+    got, cursor = [], None
+    while True:
+        url = "/api/v1/tickets?q=vpn&limit=3" + (f"&cursor={cursor}" if cursor else "")
+        body = api.get(url).get_json()
+        got += [t["id"] for t in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    expected = [t.id for t in Ticket.query.order_by(Ticket.id.desc()) if t.subject.startswith("VPN")]
+    assert got == expected and len(got) == 8
