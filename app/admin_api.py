@@ -15,6 +15,7 @@ from app.audit import AuditEntry
 from app.auth.permissions import permission_required
 from app.jobs import retry_failed
 from app.jobs.models import JobStatus, OutboxJob
+from app.replica import reads_replica
 
 
 class AuditArgs(PageArgs):
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
     @audit_bp.arguments(AuditArgs, location="query")
     @audit_bp.response(200, AuditPageSchema)
     @permission_required("admin.audit")
+    @reads_replica
     def list_audit(args: dict[str, Any]):
         stmt = sa.select(AuditEntry)
         for name in ("object_type", "object_id", "actor_id", "organization_id"):

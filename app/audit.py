@@ -131,13 +131,46 @@ def _after_flush(session: Session, flush_context: Any) -> None:
                 "changes": changes or {},
             }
         )
-    session.connection().execute(sa.insert(AuditEntry), rows)
+    # Written once per transaction (and before a savepoint), not once per flush: see _write_pending.
+    session.connection().info.setdefault(_PENDING_ROWS, []).extend(rows)
+
+
+_PENDING_ROWS = "audit_rows_pending"
+
+
+def _write_pending(conn: Any) -> None:
+    rows = conn.info.pop(_PENDING_ROWS, None)
+    if rows:
+        conn.execute(sa.insert(AuditEntry), rows)
+
+
+def _before_commit(session: Session) -> None:
+    """The entries of every flush of the transaction, in one INSERT just before it commits."""
+    session.flush()
+    if session.in_transaction():
+        _write_pending(session.connection())
+
+
+def _before_savepoint(conn: Any, name: str) -> None:
+    # Entries of the enclosing transaction go in before the savepoint, so rolling it back drops
+    # only the entries of what it undid.
+    _write_pending(conn)
+
+
+def _discard_pending(conn: Any, *args: Any) -> None:
+    if conn.invalidated:  # the connection was lost: the pool clears its info when it reconnects
+        return
+    conn.info.pop(_PENDING_ROWS, None)
 
 
 def init_app(app: Any) -> None:
     if not getattr(init_app, "_installed", False):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(sa.engine.Engine, "savepoint", _before_savepoint)
+        event.listen(sa.engine.Engine, "rollback", _discard_pending)
+        event.listen(sa.engine.Engine, "rollback_savepoint", _discard_pending)
         init_app._installed = True  # type: ignore[attr-defined]
 
 

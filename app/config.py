@@ -26,6 +26,9 @@ class Config:
     ENV_NAME = "development"
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'presidio.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A read replica for reports (app/replica.py); unset: reports read from the primary.
+    DATABASE_REPLICA_URL = _env("DATABASE_REPLICA_URL")
+    REPLICA_RETRY_SECONDS = int(_env("REPLICA_RETRY_SECONDS", "30") or 30)
     REDIS_URL = _env("REDIS_URL")
     RQ_QUEUE_PREFIX = _env("RQ_QUEUE_PREFIX", "presidio")
     SECRET_KEY = _env("SECRET_KEY") or secrets.token_hex(32)
@@ -107,6 +110,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     MAIL_SMTP_URL = None
     STORAGE_BACKEND = "local"
+    DATABASE_REPLICA_URL = None
     LOG_JSON = False
     JOBS_INLINE_SCHEDULER = False
 

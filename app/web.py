@@ -15,6 +15,7 @@ from app.extensions import db
 from app.jobs import counts as job_counts
 from app.jobs import retry_failed
 from app.jobs.models import JobStatus, OutboxJob
+from app.replica import reads_replica
 
 bp = Blueprint("web", __name__)
 
@@ -94,6 +95,7 @@ def admin_home():
 @bp.route("/admin/audit")
 @login_required
 @permission_required("admin.audit")
+@reads_replica
 def audit_log():
     args = request.args
     actor_id = args.get("actor_id", type=int)

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422, register_api
 from app.auth.permissions import check_org, org_scope, permission_required
 from app.errors import Conflict, Invalid, NotFound
+from app.replica import reads_replica
 from billing import collections, fatturapa, services
 from billing.fees import fmt
 from billing.models import DocumentKind, DocumentType, Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -368,6 +369,7 @@ def blueprints() -> list[Blueprint]:
     @billing_bp.route("/receivables")
     @billing_bp.response(200)
     @permission_required("billing.read")
+    @reads_replica
     def receivables():
         rows = collections.receivables(organization_id=org_scope(current_user))
         money_keys = ("balance", "overdue", *collections.BUCKETS)

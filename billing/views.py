@@ -19,6 +19,7 @@ from app.auth.permissions import can, check_org, org_scope, permission_required
 from app.db import local_today
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.extensions import db
+from app.replica import reads_replica
 from billing import collections, fatturapa, pagopa, services, sources
 from billing.fees import fmt
 from billing.forms import AssignForm, CreditNoteForm, ImportForm, LineForm, PaymentForm, RunForm, SettingsForm
@@ -466,6 +467,7 @@ def payments_assign(unmatched_id: int):
 @bp.route("/crediti")
 @login_required
 @permission_required("billing.dashboard")
+@reads_replica
 def receivables():
     today = local_today()
     overdue = collections.overdue_list(today=today)
@@ -594,6 +596,7 @@ def _payment_rows() -> list[list[Any]]:
 @bp.route("/esporta/<what>.<fmt_>")
 @login_required
 @permission_required("billing.dashboard")
+@reads_replica
 def export(what: str, fmt_: str):
     if what == "fatture":
         columns, rows = INVOICE_COLUMNS, _invoice_rows()

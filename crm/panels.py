@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
 
 from app import panels
@@ -20,6 +20,15 @@ KIND_ICONS = {"meeting": "it-user", "call": "it-telephone", "email": "it-mail", 
 
 def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(8, 0), tzinfo=dt.UTC)
+
+
+def remember_page_rows(organization_id: int, *, agreements: list[Agreement], contacts: list[Contact]) -> None:
+    """The 360° page hands the ente's convenzioni and contacts (all of them) to its timeline."""
+    g.setdefault("_crm_page_rows", {})[organization_id] = {"agreements": agreements, "contacts": contacts}
+
+
+def _page_rows(organization_id: int) -> dict[str, list[Any]] | None:
+    return g.get("_crm_page_rows", {}).get(organization_id) if has_request_context() else None
 
 
 def crm_timeline(organization_id: int, user: Any, limit: int) -> list[panels.TimelineEvent]:
@@ -40,12 +49,28 @@ def crm_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
                     icon=KIND_ICONS.get(item.kind.value, "it-info-circle"),
                 )
             )
-    for agreement in db.session.scalars(
-        sa.select(Agreement)
-        .where(Agreement.organization_id == organization_id)
-        .order_by(Agreement.created_at.desc())
-        .limit(limit)
-    ):
+    known = _page_rows(organization_id)
+    if known is not None:  # the 360° page read every convenzione and contact of the ente already
+        agreements = sorted(known["agreements"], key=lambda a: a.created_at, reverse=True)[:limit]
+        contacts = sorted(known["contacts"], key=lambda c: c.created_at, reverse=True)[:limit]
+    else:
+        agreements = list(
+            db.session.scalars(
+                sa.select(Agreement)
+                .where(Agreement.organization_id == organization_id)
+                .order_by(Agreement.created_at.desc())
+                .limit(limit)
+            )
+        )
+        contacts = list(
+            db.session.scalars(
+                sa.select(Contact)
+                .where(Contact.organization_id == organization_id)
+                .order_by(Contact.created_at.desc())
+                .limit(limit)
+            )
+        )
+    for agreement in agreements:
         url = url_for("crm.agreement_detail", agreement_id=agreement.id)
         events.append(
             panels.TimelineEvent(
@@ -65,12 +90,7 @@ def crm_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
                 icon="it-calendar",
             )
         )
-    for contact in db.session.scalars(
-        sa.select(Contact)
-        .where(Contact.organization_id == organization_id)
-        .order_by(Contact.created_at.desc())
-        .limit(limit)
-    ):
+    for contact in contacts:
         events.append(
             panels.TimelineEvent(
                 at=contact.created_at,

@@ -33,9 +33,11 @@ from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
 from app.errors import DomainError
 from app.extensions import db
+from app.replica import reads_replica
 from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, registry, services
+from crm import panels as crm_panels
 from crm.models import Agreement, AgreementStatus, Contact, Interaction, Organization, OrgKind, Service
 
 bp = Blueprint("crm", __name__, url_prefix="/crm")
@@ -127,6 +129,7 @@ def organization_list():
 @bp.route("/enti/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def organization_export():
     stmt = services.organizations_query(user=current_user, **_org_filters())
     body = "".join(csvio.export_organizations(stmt))
@@ -212,6 +215,7 @@ def organization_detail(organization_id: int):
         )
     )
     in_force = services.active_agreement(org.id)
+    crm_panels.remember_page_rows(org.id, agreements=agreements, contacts=contacts)
     interactions = []
     interaction_form = None
     if staff:
@@ -303,6 +307,7 @@ def contact_list():
 @bp.route("/contatti/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def contact_export():
     a = request.args
     stmt = services.contacts_query(
@@ -468,6 +473,7 @@ def agreement_list():
 @bp.route("/convenzioni/esporta.csv")
 @login_required
 @permission_required("crm.staff_read")
+@reads_replica
 def agreement_export():
     a = request.args
     stmt = agr.agreements_query(

@@ -9,6 +9,7 @@ thousands of ``<option>``s per page. Several processes each keep their own copy,
 from __future__ import annotations
 
 import functools
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,10 @@ from app.extensions import db
 from tickets.models import Team
 
 Pairs = tuple[tuple[int, str], ...]
+
+# Longer lists are not written into every page (8,000 enti are 500 KB of ``<option>``s): the page carries
+# the chosen entry and ``tickets.js`` loads the rest from ``tickets.list_options`` when the list is opened.
+INLINE_MAX = 400
 
 
 class Choices:
@@ -49,6 +54,22 @@ class Choices:
                 ("organizations", self.organizations),
             )
         }
+
+    def inline(self, kind: str) -> bool:
+        """Whether the whole list goes into the page (else only the chosen entry, see INLINE_MAX)."""
+        return len(getattr(self, kind)) <= INLINE_MAX
+
+    def chosen(self, kind: str, selected: Any) -> Markup:
+        """The ``<option>`` of the ``selected`` id alone (a long list loaded on demand)."""
+        if selected is None or not str(selected).isdigit():
+            return Markup("")
+        pk = int(selected)
+        name = dict(getattr(self, kind)).get(pk)
+        return Markup('<option value="{}" selected>{}</option>').format(pk, name) if name is not None else Markup("")
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(repr(self.key).encode()).hexdigest()[:32]
 
     def options(self, kind: str, selected: Any = None) -> Markup:
         """``<option>``s of one list (``operators``, ``teams``, ``services``, ``organizations``), the

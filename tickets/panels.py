@@ -43,18 +43,24 @@ def org_panel(organization_id: int, user: Any) -> dict[str, Any] | None:
 
     if not can(user, "tickets.read"):
         return None
-    counts = services.visible_stmt(
-        user,
-        sa.select(sa.func.count(), sa.func.count().filter(Ticket.status.in_(services.OPEN_STATES))),
-    ).where(Ticket.organization_id == organization_id)
-    total, open_count = db.session.execute(counts).one()
+    base = sa.select(sa.func.count(), sa.func.count().filter(Ticket.status.in_(services.OPEN_STATES)))
+    counts = services.visible_stmt(user, base)
+    everything = counts is base  # the user sees all the ente's tickets: the ratings come in the same query
+    if everything:
+        counts = counts.add_columns(sa.func.count(Ticket.rating), sa.func.avg(Ticket.rating))
+    row = db.session.execute(counts.where(Ticket.organization_id == organization_id)).one()
+    total, open_count = row[0], row[1]
+    if everything:
+        satisfaction = services.rating_summary(row[2], row[3])
+    else:
+        satisfaction = services.satisfaction_summary(organization_id=organization_id)
     return {
         "organization_id": organization_id,
         "total": total or 0,
         "open": open_count or 0,
         "recent": _recent(organization_id, user, 8),
         "staff": is_staff(user) and can(user, "tickets.work"),
-        "satisfaction": services.satisfaction_summary(organization_id=organization_id),
+        "satisfaction": satisfaction,
     }
 
 

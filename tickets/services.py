@@ -216,10 +216,11 @@ def _open_lookups(
     team_id: int | None,
     day: dt.date,
     year: int,
-) -> tuple[str | None, str | None, str | None]:
+) -> dict[str, Any]:
     """What opening a ticket needs, in one query: the references exist (else 422 naming the field), the
-    ente's SLA tier on ``day``, the SLA configuration's fingerprint and (PostgreSQL) the ticket's number
-    (a sequence: a refused opening leaves a gap). Returns (tier, version, number)."""
+    ente's SLA ``tier`` on ``day``, the SLA configuration's fingerprint (``version``) and, on PostgreSQL,
+    the ticket's ``number`` and ``id`` (sequences: a refused opening leaves a gap), so the ticket and
+    its rows go to the database in one flush."""
     from crm.models import Contact, Organization, Service
     from crm.services import sla_tier_expr
 
@@ -248,6 +249,7 @@ def _open_lookups(
         cols["version"] = version_expr
     if db.session.get_bind().dialect.name == "postgresql":
         cols["number"] = number_expr(year)
+        cols["id"] = sa.func.nextval(sa.func.pg_get_serial_sequence(Ticket.__tablename__, "id"))
     row = db.session.execute(sa.select(*[c.label(k) for k, c in cols.items()])).one()._mapping
     if organization_id is not None and row["org"] is None:
         raise Invalid("ente inesistente", {"organization_id": ["ente inesistente"]})
@@ -264,7 +266,7 @@ def _open_lookups(
         raise Invalid("operatore non valido", {"assignee_id": ["non è un operatore attivo"]})
     if team_id is not None and row["team"] is None:
         raise Invalid("gruppo inesistente", {"team_id": ["gruppo inesistente"]})
-    return row.get("tier"), row.get("version"), row.get("number")
+    return dict(row)
 
 
 def open_ticket(
@@ -305,7 +307,7 @@ def open_ticket(
     tag_list = normalize_tags(tags)
     now = created_at or utcnow()
     with transaction(actor=actor):
-        tier, version, number = _open_lookups(
+        found = _open_lookups(
             organization_id=organization_id,
             requester_contact_id=requester_contact_id,
             service_id=service_id,
@@ -315,7 +317,8 @@ def open_ticket(
             year=now.year,
         )
         ticket = Ticket(
-            number=number or next_number(now.year),
+            id=found.get("id"),
+            number=found.get("number") or next_number(now.year),
             subject=subject[:300],
             description=description or "",
             organization_id=organization_id,
@@ -331,10 +334,11 @@ def open_ticket(
             created_at=now,
             updated_at=now,
         )
-        clock = sla.compute(ticket, now=now, tier=tier, config_version=version)
+        clock = sla.compute(ticket, now=now, tier=found.get("tier"), config_version=found.get("version"), new=True)
         sla_engine.set_due(ticket, clock)
         db.session.add(ticket)
-        db.session.flush()
+        if ticket.id is None:
+            db.session.flush()
         record_status(ticket, TicketStatus.NEW, actor=actor, at=now, initial=True)
         for tag in tag_list:
             db.session.add(TicketTag(ticket_id=ticket.id, tag=tag))
@@ -895,6 +899,11 @@ def satisfaction_summary(*, organization_id: int | None = None, since: dt.dateti
     if since is not None:
         stmt = stmt.where(Ticket.rated_at >= since)
     count, avg = db.session.execute(stmt).one()
+    return rating_summary(count, avg)
+
+
+def rating_summary(count: Any, avg: Any) -> dict[str, Any]:
+    """``count(rating)`` and ``avg(rating)`` as the satisfaction figures pages show."""
     return {"count": int(count or 0), "average": round(float(avg), 2) if avg is not None else None}
 
 

@@ -348,6 +348,18 @@ def queue():
     )
 
 
+@bp.route("/ticket/opzioni/<any(organizations, operators, teams, services):kind>")
+@login_required
+@permission_required("tickets.work")
+def list_options(kind: str):
+    """The ``<option>``s of a long filter list, for ``tickets.js``; revalidated by ETag."""
+    lists = choices.current()
+    response = current_app.response_class(str(lists.options(kind)), mimetype="text/html")
+    response.set_etag(f"{kind}-{lists.etag}")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
 @bp.route("/ticket/bulk", methods=["POST"])
 @login_required
 @permission_required("tickets.work")

@@ -194,15 +194,18 @@ def revoke_token(*, token_id: int, actor: User) -> ApiToken:
     return token
 
 
+# Every API request starts here: the token with its user in one query, the statement built once.
+_TOKEN_WITH_USER = (
+    sa.select(ApiToken)
+    .options(sa.orm.joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    # One query: the token with its user (every API request starts here).
-    token = db.session.scalar(
-        sa.select(ApiToken)
-        .options(sa.orm.joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == _hash_token(raw), ApiToken.revoked_at.is_(None))
-    )
+    token = db.session.scalar(_TOKEN_WITH_USER, {"token_hash": _hash_token(raw)})
     if token is None or not token.user.active:
         return None
     now = utcnow()

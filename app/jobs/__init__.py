@@ -193,27 +193,59 @@ def relay(limit: int = 1000) -> int:
     return _push(ids)
 
 
-def execute(job_id: int) -> str:
-    """Run one outbox job at most once at a time; returns its final status."""
+def _claim(job_ids: list[int]) -> list[OutboxJob]:
+    """Mark pending/queued rows running (one statement, committed) and return those this call claimed."""
     session = db.session()
     claim = (
         sa.update(OutboxJob)
-        .where(OutboxJob.id == job_id, OutboxJob.status.in_([JobStatus.PENDING, JobStatus.QUEUED]))
+        .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_([JobStatus.PENDING, JobStatus.QUEUED]))
         .values(status=JobStatus.RUNNING, started_at=utcnow(), attempts=OutboxJob.attempts + 1)
+        .returning(OutboxJob.id)
+        .execution_options(synchronize_session=False)
     )
     with transaction():
-        claimed = getattr(session.execute(claim), "rowcount", 0)
+        claimed = sorted(session.scalars(claim))
     if not claimed:
-        return "skipped"
-    row = session.get(OutboxJob, job_id, populate_existing=True)  # one read, fresh after the claim
-    func = JOBS.get(row.name)
+        return []
+    if len(claimed) == 1:
+        row = session.get(OutboxJob, claimed[0], populate_existing=True)  # one read, fresh after the claim
+        return [row] if row is not None else []
+    return list(
+        session.scalars(
+            sa.select(OutboxJob)
+            .where(OutboxJob.id.in_(claimed))
+            .order_by(OutboxJob.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def execute(job_id: int) -> str:
+    """Run one outbox job at most once at a time; returns its final status."""
+    rows = _claim([job_id])
+    return _run(rows[0].id, rows[0].name, dict(rows[0].payload or {})) if rows else "skipped"
+
+
+def execute_many(job_ids: list[int]) -> list[str]:
+    """Run outbox jobs pushed together: claimed and read in one go, then each runs and is recorded on
+    its own (a failure retries that job only)."""
+    # Plain values first: a job's own commit expires every loaded row, the next ones of the chunk too.
+    claimed = {row.id: (row.name, dict(row.payload or {})) for row in _claim(job_ids)}
+    return [_run(job_id, *claimed[job_id]) if job_id in claimed else "skipped" for job_id in job_ids]
+
+
+def _run(job_id: int, name: str, payload: dict[str, Any]) -> str:
+    session = db.session()
+    func = JOBS.get(name)
     try:
         if func is None:
-            raise LookupError(f"no job registered as {row.name!r}")
-        func(**(row.payload or {}))
+            raise LookupError(f"no job registered as {name!r}")
+        func(**payload)
     except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded, never lost
         session.rollback()
         row = session.get(OutboxJob, job_id)
+        if row is None:
+            raise
         err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         log.warning("job %s #%s failed (attempt %s): %s", row.name, job_id, row.attempts, err)
         with transaction():
@@ -227,9 +259,12 @@ def execute(job_id: int) -> str:
                 row.run_after = utcnow() + dt.timedelta(seconds=backoff)
         return row.status.value
     with transaction():
-        row.status = JobStatus.DONE
-        row.finished_at = utcnow()
-        row.last_error = None
+        session.execute(
+            sa.update(OutboxJob)
+            .where(OutboxJob.id == job_id)
+            .values(status=JobStatus.DONE, finished_at=utcnow(), last_error=None)
+            .execution_options(synchronize_session=False)
+        )
     return "done"
 
 

@@ -31,10 +31,10 @@ def execute_in_worker(job_id: int) -> str:
 
 def execute_many_in_worker(job_ids: list[int]) -> list[str]:
     """Several outbox rows pushed together; each is claimed and recorded on its own."""
-    from app.jobs import execute
+    from app.jobs import execute_many
 
     with _context():
-        return [execute(job_id) for job_id in job_ids]
+        return execute_many(job_ids)
 
 
 def periodic_in_worker(name: str) -> Any:

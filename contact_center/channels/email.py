@@ -64,7 +64,22 @@ def parse_bytes(raw: bytes) -> EmailMessage:
 
 
 def header(msg: Message, name: str) -> str:
-    """A header as text; never raises on a malformed value (falls back to the raw decoded words)."""
+    """A header as text; never raises on a malformed value (falls back to the raw decoded words).
+
+    Read once per message and name: the modern policy parses a header on every access, and intake asks
+    for the same few (From, Subject, Message-ID…) from several places."""
+    count = len(msg._headers)  # type: ignore[attr-defined]
+    cached = msg.__dict__.get("_presidio_headers")
+    if cached is None or cached[0] != count:  # (re)built when headers were added or removed
+        cached = msg.__dict__["_presidio_headers"] = (count, {})
+    cache: dict[str, str] = cached[1]
+    key = name.lower()
+    if key not in cache:
+        cache[key] = _header(msg, name)
+    return cache[key]
+
+
+def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:  # noqa: BLE001 - the policy's parser can fail on garbage

@@ -52,6 +52,26 @@ def test_a_rolled_back_change_leaves_no_audit_entry(db, make_user):
     assert len(_entries(db)) == before
 
 
+def test_every_flush_of_a_transaction_is_recorded_and_a_rolled_back_savepoint_only_drops_its_own(
+    db, make_user, make_org
+):
+    admin = make_user("admin")
+    kept = make_org(name="Comune Tenuto")
+    undone = make_org(name="Comune Annullato")
+    with transaction(actor=admin):
+        kept.name = "Comune Tenuto Rinominato"
+        db.session.flush()
+        savepoint = db.session.begin_nested()
+        undone.name = "Mai salvato"
+        db.session.flush()
+        savepoint.rollback()
+        kept.phone = "0801234567"
+        db.session.flush()
+    updates = _entries(db, object_type="organizations", action="update")
+    assert [(e.object_id, sorted(e.changes)) for e in updates] == [(str(kept.id), ["name"]), (str(kept.id), ["phone"])]
+    assert all(e.actor_id == admin.id for e in updates)
+
+
 def _rows(client, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
     return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]

@@ -59,6 +59,30 @@ def test_create_get_list_patch(api_as, make_org, make_service):
     assert [i["id"] for i in api.get(f"/api/v1/tickets?assignee_id={api.user.id}").get_json()["items"]] == [t["id"]]
 
 
+def test_create_answers_with_the_ticket_as_stored(api_as, make_org, make_service, make_contact):
+    """The POST answer is what a later GET reads: number, due times, tags and copied contacts."""
+    api = api_as("operator")
+    org, srv = make_org(), make_service()
+    requester, copied = make_contact(org), make_contact(org, email="copia@comune.example.it")
+    r = api.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "VPN giù",
+            "description": "Da stamattina",
+            "organization_id": org.id,
+            "requester_contact_id": requester.id,
+            "service_id": srv.id,
+            "tags": ["Rete", "vpn", "rete"],
+            "cc_contact_ids": [copied.id, copied.id],
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    created = r.get_json()
+    assert created["tags"] == ["rete", "vpn"] and created["cc_contact_ids"] == [copied.id]
+    assert created["first_response_due"] and created["resolution_due"]
+    assert api.get(f"/api/v1/tickets/{created['id']}").get_json() == created
+
+
 def test_bad_input_is_422_with_the_field_never_500(api_as):
     api = api_as("operator")
     for body, field in [

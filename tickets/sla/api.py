@@ -15,6 +15,7 @@ from app.auth.permissions import check_org, org_scope, permission_required
 from app.db import local_today
 from app.errors import NotFound
 from app.extensions import db
+from app.replica import reads_replica
 from tickets.models import Priority, Ticket, TimeEntry
 from tickets.sla import admin, reports, time_entries
 from tickets.sla.engine import sla_info
@@ -329,6 +330,7 @@ def delete_closure(closure_id: int):
 @bp.route("/sla/report", methods=["GET"])
 @bp.arguments(ReportArgs, location="query")
 @permission_required("tickets.sla.report")
+@reads_replica
 def report(args: dict[str, Any]):
     """SLA compliance per ente, service or month; ``format=csv`` for a spreadsheet."""
     year = args["year"] or local_today().year

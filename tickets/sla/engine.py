@@ -332,14 +332,16 @@ def compute(
     calendar: Calendar | None = None,
     tier: str | None = _UNKNOWN,
     config_version: str | None = None,
+    new: bool = False,
     history: Sequence[TicketStatusChange] | None = None,
 ) -> Clock:
     """The ticket's SLA clock at ``now``, without writing anything.
 
-    A ticket not yet inserted (no id) has no history and no answer: nothing is read for them. ``tier``
-    and ``config_version`` may be passed by a caller that read them already, ``history`` (the
-    ticket's status changes) too.
+    A ``new`` ticket (being opened, or not inserted yet) has no history and no answer: nothing is read
+    for them. ``tier`` and ``config_version`` may be passed by a caller that read them already,
+    ``history`` (the ticket's status changes) too.
     """
+    new = new or ticket.id is None
     now = now or utcnow()
     if tier is _UNKNOWN:
         tier = _tier_for(ticket)
@@ -357,14 +359,14 @@ def compute(
         cal = config.default
     start = ticket.created_at or now
     if history is None:
-        history = _history(ticket) if ticket.id else []
+        history = [] if new else _history(ticket)
     pauses = pauses_from_history(history)
     if not history and TicketStatus(ticket.status) in PAUSING:
         pauses = [(ticket.updated_at or now, None)]
     closed = [p for p in pauses if p[1] is not None]
     open_pause = next((p[0] for p in pauses if p[1] is None), None)
 
-    responded = first_response_at(ticket) if ticket.id else ticket.first_responded_at
+    responded = ticket.first_responded_at if new else first_response_at(ticket)
     resolved = None
     if TicketStatus(ticket.status) in DONE:
         resolved = ticket.resolved_at or open_pause or now

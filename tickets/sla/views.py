@@ -15,6 +15,7 @@ from app.auth.permissions import can, check_org, org_scope, permission_required
 from app.db import local_today
 from app.errors import DomainError, Invalid, NotFound
 from app.extensions import db
+from app.replica import reads_replica
 from tickets.models import SlaState, Ticket, TicketStatus
 from tickets.sla import admin, reports, time_entries
 from tickets.sla.engine import DEFAULT_TARGETS, sla_info
@@ -252,6 +253,7 @@ def _period_args() -> tuple[int, int | None]:
 @bp.route("/report")
 @login_required
 @permission_required("tickets.sla.report")
+@reads_replica
 def report():
     year, month = _period_args()
     group = request.args.get("group", "organization")
@@ -264,6 +266,7 @@ def report():
 @bp.route("/report.csv")
 @login_required
 @permission_required("tickets.sla.report")
+@reads_replica
 def report_csv():
     year, month = _period_args()
     group = request.args.get("group", "organization")
@@ -281,6 +284,7 @@ def report_csv():
 @bp.route("/tempo")
 @login_required
 @permission_required("tickets.sla.report")
+@reads_replica
 def time_report():
     year, month = _period_args()
     rows = time_entries.time_totals_by_org(year, month)
