@@ -7,10 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import register_api
-    from crm import api, jobs, models, panels, permissions, services, views  # noqa: F401
+    from crm import agreement_views, api, jobs, models, panels, permissions, services, views  # noqa: F401
     from crm.cli import crm_cli
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(views.bp)  # with the convenzioni's pages (crm.agreement_views)
     for bp in api.blueprints():
         register_api(app, bp)
     app.cli.add_command(crm_cli)

@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.api import keyset_page
-from app.auth.permissions import check_org, org_scope
+from app.auth.permissions import check_org
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.storage import content_key, get_storage
 from crm import validators as v
+from crm.cleaning import SLA_POLICIES, Errors, enum_value, text_value
 from crm.models import (
     Agreement,
     AgreementAlert,
@@ -34,7 +35,7 @@ from crm.models import (
     Organization,
     Service,
 )
-from crm.services import SLA_POLICIES, Errors, _enum, _text
+from crm.queries import agreements_query
 
 S = AgreementStatus
 TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
@@ -121,14 +122,14 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     if code and not re.match(r"^[A-Z0-9][A-Z0-9/_.-]{0,39}$", code):
         e.add("code", "solo lettere, cifre e - / _ . (al massimo 40)")
     out["code"] = code or None
-    out["protocol_number"] = _text(data.get("protocol_number"), "protocol_number", e, max_len=60)
-    out["title"] = _text(data.get("title"), "title", e, max_len=300) or ""
+    out["protocol_number"] = text_value(data.get("protocol_number"), "protocol_number", e, max_len=60)
+    out["title"] = text_value(data.get("title"), "title", e, max_len=300) or ""
     out["start_date"] = _date(data.get("start_date"), "start_date", e)
     out["end_date"] = _date(data.get("end_date"), "end_date", e)
     if out["start_date"] and out["end_date"] and out["end_date"] < out["start_date"]:
         e.add("end_date", "la data di fine precede quella di inizio")
-    out["status"] = _enum(AgreementStatus, data.get("status") or "draft", "status", e)
-    out["billing_document"] = _enum(
+    out["status"] = enum_value(AgreementStatus, data.get("status") or "draft", "status", e)
+    out["billing_document"] = enum_value(
         BillingDocument, data.get("billing_document") or "richiesta_pagamento", "billing_document", e
     )
     out["annual_fee_fixed"] = _money(data.get("annual_fee_fixed"), "annual_fee_fixed", e)
@@ -157,12 +158,22 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def format_code(year: int, number: int) -> str:
+    """The automatic code of a convenzione: ``CONV-<year>-<nnnn>``."""
+    return f"CONV-{year}-{number:04d}"
+
+
+def last_code_number(year: int, codes: Iterable[str]) -> int:
+    """The highest number among the automatic codes of ``year`` in ``codes`` (0 if there is none)."""
+    prefix = f"CONV-{year}-"
+    numbers = [int(c[len(prefix) :]) for c in codes if c.startswith(prefix) and c[len(prefix) :].isdigit()]
+    return max(numbers, default=0)
+
+
 def next_code(year: int) -> str:
     """``CONV-<year>-<nnnn>``: the next free number of the year."""
-    prefix = f"CONV-{year}-"
-    codes = db.session.scalars(sa.select(Agreement.code).where(Agreement.code.like(prefix + "%")))
-    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
-    return f"{prefix}{(max(numbers) + 1) if numbers else 1:04d}"
+    codes = db.session.scalars(sa.select(Agreement.code).where(Agreement.code.like(f"CONV-{year}-%")))
+    return format_code(year, last_code_number(year, codes) + 1)
 
 
 def _insert_with_code(values: dict[str, Any]) -> Agreement:
@@ -326,51 +337,6 @@ def create_agreements_for(
 
 
 # --- listing ---------------------------------------------------------------------------------
-
-
-def agreements_query(
-    *,
-    user: Any = None,
-    organization_id: int | None = None,
-    status: str | None = None,
-    service_id: int | None = None,
-    expiring_within: int | None = None,
-    q: str | None = None,
-) -> sa.Select:
-    stmt = sa.select(Agreement)
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Agreement.organization_id == scope)
-    if organization_id:
-        stmt = stmt.where(Agreement.organization_id == organization_id)
-    if status:
-        e = Errors()
-        st = _enum(AgreementStatus, status, "status", e)
-        e.raise_if_any()
-        stmt = stmt.where(Agreement.status == st)
-    if service_id:
-        stmt = stmt.where(
-            Agreement.id.in_(sa.select(AgreementService.agreement_id).where(AgreementService.service_id == service_id))
-        )
-    if expiring_within is not None:
-        today = local_today()
-        stmt = stmt.where(
-            Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]),
-            Agreement.end_date >= today,
-            Agreement.end_date <= today + dt.timedelta(days=expiring_within),
-        )
-    if q and q.strip():
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(Agreement.code).like(like),
-                sa.func.lower(Agreement.title).like(like),
-                Agreement.organization_id.in_(
-                    sa.select(Organization.id).where(sa.func.lower(Organization.name).like(like))
-                ),
-            )
-        )
-    return stmt
 
 
 def list_agreements(

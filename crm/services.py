@@ -2,30 +2,43 @@
 
 Stable seams other packages call: ``Match``, ``normalize_phone``, ``match_email``, ``match_phone``,
 ``get_contact``, ``list_services``, ``active_agreement``, ``service_covered``, ``sla_tier_for``,
-``get_organization``, ``find_organization_by_code``. Convenzioni live in ``crm.agreements``.
+``get_organization``, ``find_organization_by_code``. Convenzioni live in ``crm.agreements``, the
+cleaning of what users type in ``crm.cleaning``, the list queries in ``crm.queries`` (both re-exported
+here for the callers that know them from this module).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
 import sqlalchemy as sa
 
 from app.api import keyset_page
-from app.auth.permissions import check_org, org_scope
+from app.auth.permissions import check_org
 from app.db import local_today, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from crm import validators as v
+from crm.cleaning import (
+    CONTACT_FIELDS,
+    ORG_DEPENDENCIES,
+    ORG_FIELDS,
+    SERVICE_FIELDS,
+    Errors,
+    clean_changes,
+    clean_contact,
+    clean_organization,
+    clean_service,
+    enum_value,
+    text_value,
+)
 from crm.models import (
     Agreement,
     AgreementStatus,
     Contact,
-    ContactRole,
     Interaction,
     InteractionKind,
     Organization,
@@ -33,6 +46,7 @@ from crm.models import (
     Service,
     UnionMember,
 )
+from crm.queries import contacts_query, interactions_query, organizations_query
 
 
 def normalize_istat(code: str) -> str | None:
@@ -83,127 +97,6 @@ def load_organization(organization_id: int, user: Any = None) -> Organization:
 # --- validation ------------------------------------------------------------------------------
 
 
-class Errors:
-    """Collects every field's error so a form or API call hears about all of them at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def check(self, func: Callable[..., Any], value: Any, field: str, **kw: Any) -> Any:
-        try:
-            return func(value, field, **kw)
-        except Invalid as exc:
-            for key, messages in exc.fields.items():
-                self.fields.setdefault(key, []).extend(messages)
-            return None
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = next(iter(self.fields))
-            raise Invalid(f"dati non validi: {first}", self.fields)
-
-
-def _enum(enum_cls: Any, value: Any, field: str, errors: Errors) -> Any:
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors.add(field, f"valore non ammesso: {value!r} (ammessi: {', '.join(e.value for e in enum_cls)})")
-        return None
-
-
-def _int(value: Any, field: str, errors: Errors, *, low: int, high: int) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors.add(field, "deve essere un numero intero")
-        return None
-    if not low <= number <= high:
-        errors.add(field, f"deve essere compreso tra {low} e {high}")
-        return None
-    return number
-
-
-def _text(value: Any, field: str, errors: Errors, *, max_len: int, required: bool = False) -> str | None:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        errors.add(field, "obbligatorio")
-    if len(text) > max_len:
-        errors.add(field, f"al massimo {max_len} caratteri")
-    return text or None
-
-
-ORG_FIELDS = [
-    "kind",
-    "name",
-    "istat_code",
-    "belfiore_code",
-    "fiscal_code",
-    "vat_number",
-    "ipa_code",
-    "sdi_code",
-    "pec",
-    "email",
-    "phone",
-    "address",
-    "zip_code",
-    "city",
-    "province",
-    "region",
-    "population",
-    "population_year",
-    "pagopa_segregation_code",
-    "active",
-    "notes",
-]
-
-
-def clean_organization(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalize every field of an ente; raises Invalid naming each bad field."""
-    e = Errors()
-    out: dict[str, Any] = {}
-    out["kind"] = _enum(OrgKind, data.get("kind") or "comune", "kind", e)
-    out["name"] = _text(data.get("name"), "name", e, max_len=200, required=True)
-    out["istat_code"] = e.check(v.istat_code, data.get("istat_code"), "istat_code")
-    out["belfiore_code"] = e.check(v.belfiore_code, data.get("belfiore_code"), "belfiore_code")
-    out["fiscal_code"] = e.check(v.fiscal_number, data.get("fiscal_code"), "fiscal_code")
-    out["vat_number"] = e.check(v.fiscal_number, data.get("vat_number"), "vat_number")
-    out["sdi_code"] = e.check(v.sdi_code, data.get("sdi_code"), "sdi_code")
-    out["province"] = e.check(v.province_code, data.get("province"), "province")
-    out["ipa_code"] = e.check(
-        v.ipa_code,
-        data.get("ipa_code"),
-        "ipa_code",
-        kind=out["kind"].value if out["kind"] else None,
-        belfiore=out["belfiore_code"],
-        province=out["province"],
-    )
-    out["pec"] = e.check(v.email_address, data.get("pec"), "pec")
-    out["email"] = e.check(v.email_address, data.get("email"), "email")
-    out["phone"] = e.check(v.phone_number, data.get("phone"), "phone")
-    out["zip_code"] = e.check(v.zip_code, data.get("zip_code"), "zip_code")
-    out["address"] = _text(data.get("address"), "address", e, max_len=200)
-    out["city"] = _text(data.get("city"), "city", e, max_len=100)
-    out["region"] = _text(data.get("region"), "region", e, max_len=60)
-    out["population"] = _int(data.get("population"), "population", e, low=0, high=10_000_000)
-    out["population_year"] = _int(data.get("population_year"), "population_year", e, low=1861, high=2100)
-    if out["population"] is not None and out["population_year"] is None and not e.fields.get("population_year"):
-        out["population_year"] = local_today().year
-    seg = data.get("pagopa_segregation_code")
-    seg = "" if seg is None else str(seg).strip()
-    if seg and not (len(seg) == 2 and seg.isdigit()):
-        e.add("pagopa_segregation_code", "il codice di segregazione pagoPA è di 2 cifre")
-    out["pagopa_segregation_code"] = seg or None
-    out["active"] = bool(data.get("active", True))
-    out["notes"] = str(data.get("notes") or "")
-    e.raise_if_any()
-    return out
-
-
 def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
     """Duplicates of an official identifier are refused (409) naming the field."""
     fields: dict[str, list[str]] = {}
@@ -220,40 +113,6 @@ def _check_unique(org_id: int | None, values: dict[str, Any]) -> None:
             fields[field] = [f"già usato da {other.name} (id {other.id})"]
     if fields:
         raise Conflict("identificativo già registrato per un altro ente", fields)
-
-
-# Fields whose check depends on another field: changing the key re-checks the values.
-ORG_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "kind": ("ipa_code",),
-    "belfiore_code": ("ipa_code",),
-    "province": ("ipa_code",),
-}
-
-
-def clean_changes(
-    clean: Callable[[dict[str, Any]], dict[str, Any]],
-    stored: dict[str, Any],
-    changes: dict[str, Any],
-    dependencies: Mapping[str, tuple[str, ...]],
-) -> dict[str, Any]:
-    """Validate an update. Errors are reported for the fields being changed (and the fields whose
-    check depends on them); a stored value that predates a rule (legacy or bulk-loaded data) is kept
-    as it is rather than blocking an unrelated change."""
-    merged = {**stored, **changes}
-    try:
-        return clean(merged)
-    except Invalid as exc:
-        touched = set(changes)
-        for key in changes:
-            touched.update(dependencies.get(key, ()))
-        relevant = {k: v for k, v in exc.fields.items() if k in touched}
-        if relevant:
-            raise Invalid(exc.message, relevant) from exc
-        untouched_bad = set(exc.fields)
-        values = clean({k: (None if k in untouched_bad else v) for k, v in merged.items()})
-        for key in untouched_bad:
-            values[key] = stored.get(key)
-        return values
 
 
 # --- organizations ---------------------------------------------------------------------------
@@ -338,81 +197,13 @@ def set_union_members(*, union_id: int, member_ids: Iterable[int], actor: Any = 
 
 
 def list_organizations(
-    *,
-    user: Any = None,
-    q: str | None = None,
-    kind: str | None = None,
-    province: str | None = None,
-    agreement_status: str | None = None,
-    active: bool | None = None,
-    union_id: int | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
+    *, limit: int = 50, cursor: str | None = None, **filters: Any
 ) -> tuple[list[Organization], str | None]:
-    """Enti by name, keyset-paginated. ``agreement_status``: a convenzione status, or "none" for enti
-    with no convenzione in force."""
-    stmt = organizations_query(
-        user=user,
-        q=q,
-        kind=kind,
-        province=province,
-        agreement_status=agreement_status,
-        active=active,
-        union_id=union_id,
-    )
+    """Enti by name, keyset-paginated; ``filters`` as ``crm.queries.organizations_query`` takes them."""
+    stmt = organizations_query(**filters)
     # unions and members in two queries for the whole page (the API dumps their ids), not two per ente
     stmt = stmt.options(sa.orm.selectinload(Organization.members), sa.orm.selectinload(Organization.unions))
     return keyset_page(stmt, [Organization.name, Organization.id], limit=limit, cursor=cursor, descending=False)
-
-
-def organizations_query(
-    *,
-    user: Any = None,
-    q: str | None = None,
-    kind: str | None = None,
-    province: str | None = None,
-    agreement_status: str | None = None,
-    active: bool | None = None,
-    union_id: int | None = None,
-) -> sa.Select:
-    stmt = sa.select(Organization)
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Organization.id == scope)
-    if q and q.strip():
-        term = q.strip()
-        like = f"%{term.lower()}%"
-        conds = [sa.func.lower(Organization.name).like(like), Organization.belfiore_code == term.upper()]
-        if term.isdigit():
-            conds += [Organization.istat_code == term.zfill(6), Organization.fiscal_code == term]
-        conds.append(sa.func.lower(Organization.ipa_code) == term.lower())
-        stmt = stmt.where(sa.or_(*conds))
-    if kind:
-        e = Errors()
-        k = _enum(OrgKind, kind, "kind", e)
-        e.raise_if_any()
-        stmt = stmt.where(Organization.kind == k)
-    if province:
-        stmt = stmt.where(Organization.province == province.strip().upper())
-    if active is not None:
-        stmt = stmt.where(Organization.active.is_(active))
-    if union_id:
-        stmt = stmt.where(Organization.id.in_(sa.select(UnionMember.member_id).where(UnionMember.union_id == union_id)))
-    if agreement_status:
-        today = local_today()
-        if agreement_status == "none":
-            in_force = sa.select(Agreement.organization_id).where(
-                Agreement.status == AgreementStatus.ACTIVE, Agreement.end_date >= today
-            )
-            stmt = stmt.where(Organization.id.not_in(in_force))
-        else:
-            e = Errors()
-            status = _enum(AgreementStatus, agreement_status, "agreement_status", e)
-            e.raise_if_any()
-            stmt = stmt.where(
-                Organization.id.in_(sa.select(Agreement.organization_id).where(Agreement.status == status))
-            )
-    return stmt
 
 
 def coverage_summary(stmt: sa.Select) -> dict[str, int]:
@@ -466,45 +257,6 @@ def provinces() -> list[str]:
 
 
 # --- contacts --------------------------------------------------------------------------------
-
-CONTACT_FIELDS = [
-    "organization_id",
-    "name",
-    "role",
-    "email",
-    "phone",
-    "consent",
-    "notes",
-    "portal_access",
-    "active",
-    "sms_notifications",
-    "only_own_requests",
-]
-
-
-def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
-    e = Errors()
-    out: dict[str, Any] = {}
-    org_id = data.get("organization_id")
-    if not org_id:
-        e.add("organization_id", "obbligatorio")
-    elif db.session.get(Organization, int(org_id)) is None:
-        e.add("organization_id", "ente non trovato")
-    out["organization_id"] = int(org_id) if org_id else None
-    out["name"] = _text(data.get("name"), "name", e, max_len=200, required=True)
-    out["role"] = _enum(ContactRole, data.get("role") or "altro", "role", e)
-    out["email"] = e.check(v.email_address, data.get("email"), "email")
-    out["phone"] = e.check(v.phone_number, data.get("phone"), "phone")
-    out["consent"] = bool(data.get("consent", False))
-    out["notes"] = str(data.get("notes") or "")
-    out["portal_access"] = bool(data.get("portal_access", False))
-    out["active"] = bool(data.get("active", True))
-    out["sms_notifications"] = bool(data.get("sms_notifications", False))
-    out["only_own_requests"] = bool(data.get("only_own_requests", False))
-    if out["portal_access"] and not out["email"] and "email" not in e.fields:
-        e.add("email", "l'accesso al portale richiede un indirizzo email")
-    e.raise_if_any()
-    return out
 
 
 def _sync_portal_user(contact: Contact, actor: Any) -> None:
@@ -580,42 +332,11 @@ def update_contact(*, contact_id: int, actor: Any = None, **changes: Any) -> Con
     return contact
 
 
-def list_contacts(
-    *,
-    user: Any = None,
-    organization_id: int | None = None,
-    q: str | None = None,
-    role: str | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[Contact], str | None]:
+def list_contacts(*, limit: int = 50, cursor: str | None = None, **filters: Any) -> tuple[list[Contact], str | None]:
+    """Contacts by name, keyset-paginated; ``filters`` as ``crm.queries.contacts_query`` takes them."""
     return keyset_page(
-        contacts_query(user=user, organization_id=organization_id, q=q, role=role),
-        [Contact.name, Contact.id],
-        limit=limit,
-        cursor=cursor,
-        descending=False,
+        contacts_query(**filters), [Contact.name, Contact.id], limit=limit, cursor=cursor, descending=False
     )
-
-
-def contacts_query(
-    *, user: Any = None, organization_id: int | None = None, q: str | None = None, role: str | None = None
-) -> sa.Select:
-    stmt = sa.select(Contact)
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Contact.organization_id == scope)
-    if organization_id:
-        stmt = stmt.where(Contact.organization_id == organization_id)
-    if role:
-        e = Errors()
-        r = _enum(ContactRole, role, "role", e)
-        e.raise_if_any()
-        stmt = stmt.where(Contact.role == r)
-    if q and q.strip():
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Contact.name).like(like), sa.func.lower(Contact.email).like(like)))
-    return stmt
 
 
 def referente_contacts(organization_id: int) -> list[Contact]:
@@ -630,30 +351,6 @@ def referente_contacts(organization_id: int) -> list[Contact]:
 
 
 # --- service catalog -------------------------------------------------------------------------
-
-SLA_POLICIES = ("base", "standard", "premium")
-SERVICE_FIELDS = ["code", "name", "description", "default_sla_policy", "active"]
-
-
-def clean_service(data: dict[str, Any]) -> dict[str, Any]:
-    e = Errors()
-    code = str(data.get("code") or "").strip().lower()
-    if not code:
-        e.add("code", "obbligatorio")
-    elif not all(c.isalnum() or c in "-_" for c in code) or len(code) > 40:
-        e.add("code", "solo lettere, cifre, '-' e '_' (al massimo 40)")
-    name = _text(data.get("name"), "name", e, max_len=200, required=True)
-    policy = str(data.get("default_sla_policy") or "standard")
-    if policy not in SLA_POLICIES:
-        e.add("default_sla_policy", f"valori ammessi: {', '.join(SLA_POLICIES)}")
-    e.raise_if_any()
-    return {
-        "code": code,
-        "name": name,
-        "description": str(data.get("description") or ""),
-        "default_sla_policy": policy,
-        "active": bool(data.get("active", True)),
-    }
 
 
 def create_service(*, actor: Any = None, **data: Any) -> Service:
@@ -712,8 +409,8 @@ def log_interaction(
     actor: Any = None,
 ) -> Interaction:
     e = Errors()
-    k = _enum(InteractionKind, kind, "kind", e)
-    subject = _text(subject, "subject", e, max_len=300, required=True) or ""
+    k = enum_value(InteractionKind, kind, "kind", e)
+    subject = text_value(subject, "subject", e, max_len=300, required=True) or ""
     org = db.session.get(Organization, organization_id)
     if org is None:
         e.add("organization_id", "ente non trovato")
@@ -742,12 +439,7 @@ def log_interaction(
 def list_interactions(
     *, user: Any = None, organization_id: int | None = None, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Interaction], str | None]:
-    stmt = sa.select(Interaction)
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Interaction.organization_id == scope)
-    if organization_id:
-        stmt = stmt.where(Interaction.organization_id == organization_id)
+    stmt = interactions_query(user=user, organization_id=organization_id)
     return keyset_page(stmt, [Interaction.occurred_at, Interaction.id], limit=limit, cursor=cursor)
 
 

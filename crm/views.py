@@ -1,4 +1,5 @@
-"""CRM web pages: enti and their 360° page, contacts, the service catalog, convenzioni, imports.
+"""CRM web pages: enti and their 360° page, contacts, the service catalog, imports (the convenzioni's
+pages are in ``crm.agreement_views``, on the same blueprint; what the pages share is in ``crm.web``).
 
 Views only translate: parse a form, check the permission, call one service, render. A service's
 ``Invalid``/``Conflict`` is shown next to the field it names (``submit``).
@@ -7,13 +8,11 @@ Views only translate: parse a form, check the permission, call one service, rend
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -25,67 +24,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms import Form
 
 from app import panels
-from app.auth.forms import EmptyForm
 from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
-from app.errors import DomainError
 from app.extensions import db
 from app.replica import reads_replica
-from app.storage import send_download
-from crm import agreements as agr
 from crm import csvio, forms, registry, services
 from crm import panels as crm_panels
-from crm.models import Agreement, AgreementStatus, Contact, Interaction, Organization, OrgKind, Service
-
-bp = Blueprint("crm", __name__, url_prefix="/crm")
-
-PAGE_SIZE = 50
-
-
-def submit(form: Form, func: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service; on a domain error put its messages on the named fields and return None."""
-    try:
-        return func(**kwargs)
-    except DomainError as exc:
-        placed = False
-        for field, messages in (exc.fields or {}).items():
-            target = getattr(form, field, None)
-            if target is not None and hasattr(target, "errors"):
-                errors = list(target.errors) if not isinstance(target.errors, list) else target.errors
-                errors.extend(messages)
-                target.errors = errors
-                placed = True
-        if not placed:
-            flash(exc.message, "error")
-        else:
-            flash(_("Controlla i campi evidenziati."), "error")
-        return None
-
-
-def _form_data(form: Form, fields: list[str]) -> dict[str, Any]:
-    return {f: getattr(form, f).data for f in fields if hasattr(form, f)}
-
-
-def _org_choices(kind: str | None = None) -> list[tuple[int, str]]:
-    stmt = sa.select(Organization.id, Organization.name).where(Organization.active.is_(True))
-    if kind:
-        stmt = stmt.where(Organization.kind == kind)
-    return [(i, n) for i, n in db.session.execute(stmt.order_by(Organization.name))]
-
-
-def _service_choices() -> list[tuple[int, str]]:
-    return [(s.id, s.name) for s in services.list_services()]
-
-
-def _next_url(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    args: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {}), "cursor": cursor}
-    return url_for(request.endpoint or "crm.organization_list", **args)
-
+from crm.models import Agreement, Contact, Interaction, OrgKind, Service
+from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, submit
 
 # --- enti ------------------------------------------------------------------------------------
 
@@ -118,7 +66,7 @@ def organization_list():
         organizations=items,
         current=current,
         filters=filters,
-        next_url=_next_url(cursor),
+        next_url=next_url(cursor),
         kinds=forms.KIND_CHOICES,
         statuses=forms.STATUS_CHOICES,
         provinces=services.provinces(),
@@ -146,7 +94,7 @@ def organization_export():
 def organization_new():
     form = forms.OrganizationForm()
     if form.validate_on_submit():
-        org = submit(form, services.create_organization, actor=current_user, **_form_data(form, services.ORG_FIELDS))
+        org = submit(form, services.create_organization, actor=current_user, **form_data(form, services.ORG_FIELDS))
         if org is not None:
             flash(_("Ente %(name)s registrato.", name=org.name), "success")
             return redirect(url_for("crm.organization_detail", organization_id=org.id))
@@ -167,7 +115,7 @@ def organization_edit(organization_id: int):
             services.update_organization,
             organization_id=org.id,
             actor=current_user,
-            **_form_data(form, services.ORG_FIELDS),
+            **form_data(form, services.ORG_FIELDS),
         )
         if saved is not None:
             flash(_("Dati dell'ente aggiornati."), "success")
@@ -183,7 +131,7 @@ def union_members(organization_id: int):
     if not org.is_union:
         abort(404)
     form = forms.UnionMembersForm()
-    form.member_ids.choices = [(i, n) for i, n in _org_choices("comune") if i != org.id]
+    form.member_ids.choices = [(i, n) for i, n in org_choices("comune") if i != org.id]
     if request.method == "GET":
         form.member_ids.data = [m.id for m in org.members]
     if form.validate_on_submit():
@@ -281,26 +229,31 @@ def interaction_new(organization_id: int):
 # --- contacts --------------------------------------------------------------------------------
 
 
-@bp.route("/contatti")
-@login_required
-@permission_required("crm.staff_read")
-def contact_list():
+def _contact_filters() -> dict[str, Any]:
     a = request.args
-    filters = {
+    return {
         "q": a.get("q") or None,
         "role": a.get("role") or None,
         "organization_id": a.get("organization_id", type=int),
     }
-    items, cursor = services.list_contacts(user=current_user, limit=PAGE_SIZE, cursor=a.get("cursor"), **filters)
-    org_ids = {c.organization_id for c in items}
-    orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
+
+
+@bp.route("/contatti")
+@login_required
+@permission_required("crm.staff_read")
+def contact_list():
+    filters = _contact_filters()
+    items, cursor = services.list_contacts(
+        user=current_user, limit=PAGE_SIZE, cursor=request.args.get("cursor"), **filters
+    )
+    orgs = orgs_by_id(c.organization_id for c in items)
     return render_template(
         "crm/contact_list.html",
         contacts=items,
         orgs=orgs,
         filters=filters,
         roles=forms.ROLE_CHOICES,
-        next_url=_next_url(cursor),
+        next_url=next_url(cursor),
     )
 
 
@@ -309,13 +262,7 @@ def contact_list():
 @permission_required("crm.staff_read")
 @reads_replica
 def contact_export():
-    a = request.args
-    stmt = services.contacts_query(
-        user=current_user,
-        q=a.get("q") or None,
-        role=a.get("role") or None,
-        organization_id=a.get("organization_id", type=int),
-    )
+    stmt = services.contacts_query(user=current_user, **_contact_filters())
     return Response(
         "".join(csvio.export_contacts(stmt)),
         mimetype="text/csv",
@@ -343,11 +290,11 @@ CONTACT_FORM_FIELDS = [
 @permission_required("crm.write")
 def contact_new():
     form = forms.ContactForm()
-    form.organization_id.choices = _org_choices()
+    form.organization_id.choices = org_choices()
     if request.method == "GET" and request.args.get("organization_id", type=int):
         form.organization_id.data = request.args.get("organization_id", type=int)
     if form.validate_on_submit():
-        contact = submit(form, services.create_contact, actor=current_user, **_form_data(form, CONTACT_FORM_FIELDS))
+        contact = submit(form, services.create_contact, actor=current_user, **form_data(form, CONTACT_FORM_FIELDS))
         if contact is not None:
             flash(_("Contatto %(name)s registrato.", name=contact.name), "success")
             return redirect(url_for("crm.organization_detail", organization_id=contact.organization_id))
@@ -360,7 +307,7 @@ def contact_new():
 def contact_edit(contact_id: int):
     contact = services.load_contact(contact_id, current_user)
     form = forms.ContactForm(obj=contact)
-    form.organization_id.choices = _org_choices()
+    form.organization_id.choices = org_choices()
     if request.method == "GET":
         form.role.data = contact.role.value
     if form.validate_on_submit():
@@ -369,7 +316,7 @@ def contact_edit(contact_id: int):
             services.update_contact,
             contact_id=contact.id,
             actor=current_user,
-            **_form_data(form, CONTACT_FORM_FIELDS),
+            **form_data(form, CONTACT_FORM_FIELDS),
         )
         if saved is not None:
             flash(_("Contatto aggiornato."), "success")
@@ -394,7 +341,7 @@ def service_list():
 def service_new():
     form = forms.ServiceForm()
     if form.validate_on_submit():
-        service = submit(form, services.create_service, actor=current_user, **_form_data(form, services.SERVICE_FIELDS))
+        service = submit(form, services.create_service, actor=current_user, **form_data(form, services.SERVICE_FIELDS))
         if service is not None:
             flash(_("Servizio %(name)s aggiunto al catalogo.", name=service.name), "success")
             return redirect(url_for("crm.service_list"))
@@ -413,254 +360,12 @@ def service_edit(service_id: int):
             services.update_service,
             service_id=service.id,
             actor=current_user,
-            **_form_data(form, services.SERVICE_FIELDS),
+            **form_data(form, services.SERVICE_FIELDS),
         )
         if saved is not None:
             flash(_("Servizio aggiornato."), "success")
             return redirect(url_for("crm.service_list"))
     return render_template("crm/service_form.html", form=form, service=service)
-
-
-# --- convenzioni -----------------------------------------------------------------------------
-
-AGREEMENT_FORM_FIELDS = [
-    "organization_id",
-    "code",
-    "protocol_number",
-    "title",
-    "start_date",
-    "end_date",
-    "service_ids",
-    "billing_document",
-    "annual_fee_fixed",
-    "fee_per_inhabitant",
-    "included_hours",
-    "hourly_rate",
-    "sla_tier",
-    "cig",
-    "cup",
-    "notes",
-]
-
-
-@bp.route("/convenzioni")
-@login_required
-@permission_required("crm.staff_read")
-def agreement_list():
-    a = request.args
-    filters = {
-        "q": a.get("q") or None,
-        "status": a.get("status") or None,
-        "service_id": a.get("service_id", type=int),
-        "expiring_within": a.get("expiring_within", type=int),
-        "organization_id": a.get("organization_id", type=int),
-    }
-    items, cursor = agr.list_agreements(user=current_user, limit=PAGE_SIZE, cursor=a.get("cursor"), **filters)
-    org_ids = {x.organization_id for x in items}
-    orgs = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
-    return render_template(
-        "crm/agreement_list.html",
-        agreements=items,
-        orgs=orgs,
-        filters=filters,
-        statuses=forms.STATUS_CHOICES,
-        services=services.list_services(active_only=False),
-        next_url=_next_url(cursor),
-        today=local_today(),
-    )
-
-
-@bp.route("/convenzioni/esporta.csv")
-@login_required
-@permission_required("crm.staff_read")
-@reads_replica
-def agreement_export():
-    a = request.args
-    stmt = agr.agreements_query(
-        user=current_user,
-        q=a.get("q") or None,
-        status=a.get("status") or None,
-        service_id=a.get("service_id", type=int),
-        expiring_within=a.get("expiring_within", type=int),
-        organization_id=a.get("organization_id", type=int),
-    )
-    return Response(
-        "".join(csvio.export_agreements(stmt)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=convenzioni-{local_today():%Y%m%d}.csv"},
-    )
-
-
-def _agreement_form(form: forms.AgreementForm) -> None:
-    form.organization_id.choices = _org_choices()
-    form.service_ids.choices = _service_choices()
-
-
-@bp.route("/convenzioni/nuova", methods=["GET", "POST"])
-@login_required
-@permission_required("crm.agreements.write")
-def agreement_new():
-    form = forms.AgreementForm()
-    _agreement_form(form)
-    if request.method == "GET":
-        form.organization_id.data = request.args.get("organization_id", type=int)
-        today = local_today()
-        form.start_date.data = dt.date(today.year, 1, 1)
-        form.end_date.data = dt.date(today.year + 4, 12, 31)
-    if form.validate_on_submit():
-        agreement = submit(form, agr.create_agreement, actor=current_user, **_form_data(form, AGREEMENT_FORM_FIELDS))
-        if agreement is not None:
-            flash(_("Convenzione %(code)s registrata in bozza.", code=agreement.code), "success")
-            return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
-    return render_template("crm/agreement_form.html", form=form, agreement=None)
-
-
-@bp.route("/convenzioni/multiple", methods=["GET", "POST"])
-@login_required
-@permission_required("crm.agreements.write")
-def agreement_bulk():
-    """The same convenzione for many enti at once (e.g. every comune of a province just imported)."""
-    form = forms.BulkAgreementForm()
-    _agreement_form(form)
-    form.organization_ids.choices = _org_choices()
-    if request.method == "GET":
-        today = local_today()
-        form.start_date.data = dt.date(today.year, 1, 1)
-        form.end_date.data = dt.date(today.year + 4, 12, 31)
-        province = request.args.get("province")
-        if province:
-            form.organization_ids.data = [
-                o.id
-                for o in db.session.scalars(
-                    services.organizations_query(province=province, agreement_status="none", active=True)
-                )
-            ]
-    if form.validate_on_submit():
-        terms = _form_data(form, AGREEMENT_FORM_FIELDS)
-        terms.pop("organization_id", None)
-        terms.pop("code", None)
-        terms["status"] = "active" if form.activate.data else "draft"
-        result = submit(
-            form,
-            agr.create_agreements_for,
-            organization_ids=form.organization_ids.data,
-            actor=current_user,
-            **terms,
-        )
-        if result is not None:
-            created, skipped = result
-            flash(_("%(n)d convenzioni create.", n=len(created)), "success")
-            names = dict(_org_choices())
-            for org_id, reason in skipped.items():
-                flash(f"{names.get(org_id, org_id)}: {reason}", "warning")
-            return redirect(url_for("crm.agreement_list"))
-    return render_template("crm/agreement_bulk.html", form=form)
-
-
-@bp.route("/convenzioni/<int:agreement_id>")
-@login_required
-@permission_required("crm.read")
-def agreement_detail(agreement_id: int):
-    agreement = agr.load_agreement(agreement_id, current_user)
-    org = services.load_organization(agreement.organization_id, current_user)
-    status_form = forms.StatusForm()
-    status_form.status.choices = [
-        (s.value, label)
-        for s, label in ((AgreementStatus(v), lab) for v, lab in forms.STATUS_CHOICES)
-        if s in agr.TRANSITIONS[agreement.status]
-    ]
-    return render_template(
-        "crm/agreement_detail.html",
-        agreement=agreement,
-        org=org,
-        status_form=status_form,
-        document_form=forms.DocumentForm(),
-        today=local_today(),
-        status_labels=dict(forms.STATUS_CHOICES),
-    )
-
-
-@bp.route("/convenzioni/<int:agreement_id>/modifica", methods=["GET", "POST"])
-@login_required
-@permission_required("crm.agreements.write")
-def agreement_edit(agreement_id: int):
-    agreement = agr.load_agreement(agreement_id, current_user)
-    form = forms.AgreementForm(obj=agreement)
-    _agreement_form(form)
-    if request.method == "GET":
-        form.service_ids.data = agreement.service_ids
-        form.billing_document.data = agreement.billing_document.value
-    if form.validate_on_submit():
-        saved = submit(
-            form,
-            agr.update_agreement,
-            agreement_id=agreement.id,
-            actor=current_user,
-            **_form_data(form, AGREEMENT_FORM_FIELDS),
-        )
-        if saved is not None:
-            flash(_("Convenzione aggiornata."), "success")
-            return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
-    return render_template("crm/agreement_form.html", form=form, agreement=agreement)
-
-
-@bp.route("/convenzioni/<int:agreement_id>/stato", methods=["POST"])
-@login_required
-@permission_required("crm.agreements.write")
-def agreement_status(agreement_id: int):
-    agreement = agr.load_agreement(agreement_id, current_user)
-    form = forms.StatusForm()
-    if form.validate_on_submit():
-        saved = submit(
-            form, agr.transition_agreement, agreement_id=agreement.id, status=form.status.data, actor=current_user
-        )
-        if saved is not None:
-            flash(_("Stato della convenzione aggiornato."), "success")
-        else:
-            for message in form.status.errors:
-                flash(message, "error")
-    return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
-
-
-@bp.route("/convenzioni/<int:agreement_id>/documento", methods=["POST"])
-@login_required
-@permission_required("crm.agreements.write")
-def agreement_document_upload(agreement_id: int):
-    agreement = agr.load_agreement(agreement_id, current_user)
-    form = forms.DocumentForm()
-    if form.validate_on_submit():
-        upload = form.document.data
-        saved = submit(
-            form,
-            agr.attach_document,
-            agreement_id=agreement.id,
-            filename=upload.filename or "",
-            data=upload.read(),
-            content_type=upload.mimetype or "application/octet-stream",
-            actor=current_user,
-        )
-        if saved is not None:
-            flash(_("Documento firmato allegato."), "success")
-        else:
-            for message in form.document.errors:
-                flash(message, "error")
-    else:
-        flash(_("Scegli un file da allegare."), "error")
-    return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
-
-
-@bp.route("/convenzioni/<int:agreement_id>/documento")
-@login_required
-@permission_required("crm.read")
-def agreement_document(agreement_id: int):
-    agreement = agr.load_agreement(agreement_id, current_user)
-    if not agreement.document_sha256:
-        abort(404)
-    return send_download(
-        agr.document_key(agreement.document_sha256),
-        mimetype=agreement.document_content_type or "application/octet-stream",
-        filename=agreement.document_filename or "convenzione.pdf",
-    )
 
 
 # --- imports ---------------------------------------------------------------------------------
@@ -700,20 +405,6 @@ def import_page():
         org_columns=csvio.ORG_COLUMNS,
         contact_columns=csvio.CONTACT_COLUMNS,
     )
-
-
-@bp.route("/scadenze")
-@login_required
-@permission_required("crm.staff_read")
-def renewals():
-    items = agr.pending_alerts(limit=200)
-    orgs = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organization).where(Organization.id.in_({a.organization_id for a in items}))
-        )
-    }
-    return render_template("crm/renewals.html", agreements=items, orgs=orgs, today=local_today(), form=EmptyForm())
 
 
 @bp.app_template_filter("org_kind")

@@ -14,7 +14,7 @@ from flask import Flask
 def init_phone(app: Flask) -> None:
     from app.api import register_api
     from app.panels import register_org_panel, register_org_timeline
-    from contact_center.phone import api, jobs, models, permissions, views, webhooks  # noqa: F401
+    from contact_center.phone import api, jobs, models, panels, permissions, views, webhooks  # noqa: F401
 
     # Optional settings (environment, or the factory's overrides in tests).
     app.config.setdefault("PHONE_TRANSPORT", os.environ.get("PHONE_TRANSPORT") or "twilio")
@@ -26,5 +26,5 @@ def init_phone(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(views.bp)
     register_api(app, api.create_blueprint())
-    register_org_timeline("phone", views.org_timeline)
-    register_org_panel("phone", "contact_center/phone/_org_panel.html", views.org_panel, order=50)
+    register_org_timeline("phone", panels.org_timeline)
+    register_org_panel("phone", "contact_center/phone/_org_panel.html", panels.org_panel, order=50)

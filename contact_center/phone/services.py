@@ -2,14 +2,13 @@
 
 Plain functions with keyword arguments; the acting user passed in. Every Twilio callback is
 idempotent on its Sid (``PhoneEvent``): Twilio retries, a retry changes nothing. The rules live in
-``calls`` (voice, voicemail, the operator's side), ``sms`` (inbound threading, STOP, outbound) and
-``common`` (configuration, caller identification).
+``voice`` (Twilio's voice callbacks, voicemail), ``calls`` (the operator's side), ``sms`` (inbound
+threading, STOP, outbound) and ``common`` (configuration, caller identification).
 """
 
 from __future__ import annotations
 
 from contact_center.phone.calls import (
-    TERMINAL,
     add_call_to_ticket,
     call_by_sid,
     call_filters,
@@ -19,13 +18,6 @@ from contact_center.phone.calls import (
     live_calls,
     log_manual_call,
     mark_handled,
-    menu_options,
-    record_call_status,
-    record_dial_result,
-    record_menu_choice,
-    record_recording,
-    record_transcription,
-    start_inbound_call,
     ticket_from_call,
     todays_calls,
     update_call,
@@ -52,6 +44,16 @@ from contact_center.phone.sms import (
     send_sms,
     sms_keyword,
     ticket_sms_thread,
+)
+from contact_center.phone.voice import (
+    TERMINAL,
+    menu_options,
+    record_call_status,
+    record_dial_result,
+    record_menu_choice,
+    record_recording,
+    record_transcription,
+    start_inbound_call,
 )
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The operator's call console: live calls, the call screen, the callback worklist, the call log,
-SMS, click-to-call and the voice menu (admins)."""
+SMS, click-to-call and the voice menu (admins). The ente's 360° page part is in ``panels``."""
 
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ from app.api import keyset_page
 from app.auth.permissions import can, permission_required
 from app.errors import DomainError
 from app.extensions import db
-from app.panels import TimelineEvent
 from app.storage import send_download
 from contact_center.phone import forms, services
-from contact_center.phone.models import Call, CallOutcome, Direction, PhoneMenuOption, SmsMessage
+from contact_center.phone.models import Call, CallOutcome, PhoneMenuOption, SmsMessage
 
 bp = Blueprint("phone", __name__, url_prefix="/contact-center/telefono")
 
@@ -526,79 +525,4 @@ def services_list():
 # --- the ente's 360° timeline ------------------------------------------------------------------
 
 
-def org_timeline(organization_id: int, user: Any, limit: int) -> list[TimelineEvent]:
-    """Calls and SMS of an ente, for staff who may see the console."""
-    if not can(user, "phone.console"):
-        return []
-    events: list[TimelineEvent] = []
-    calls = db.session.scalars(
-        sa.select(Call)
-        .where(Call.organization_id == organization_id)
-        .order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(limit)
-    )
-    for call in calls:
-        verso = _("ricevuta") if call.direction == Direction.INBOUND else _("effettuata")
-        events.append(
-            TimelineEvent(
-                at=call.started_at,
-                kind="call",
-                title=_("Telefonata %(verso)s: %(who)s", verso=verso, who=services.caller_label(call)),
-                url=url_for("phone.call_detail", call_id=call.id),
-                detail=str(OUTCOME_LABELS.get(call.outcome.value, call.outcome.value))
-                + (f" · {seconds(call.talk_seconds)}" if call.talk_seconds else ""),
-                icon="it-telephone",
-            )
-        )
-    messages = db.session.scalars(
-        sa.select(SmsMessage)
-        .where(SmsMessage.organization_id == organization_id)
-        .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
-        .limit(limit)
-    )
-    for sms in messages:
-        verso = _("ricevuto") if sms.direction == Direction.INBOUND else _("inviato")
-        events.append(
-            TimelineEvent(
-                at=sms.created_at,
-                kind="sms",
-                title=_("SMS %(verso)s: %(who)s", verso=verso, who=services.caller_label(sms)),
-                url=url_for("phone.sms_list"),
-                detail=sms.body[:140],
-                icon="it-mail",
-            )
-        )
-    return events
-
-
-def org_panel(organization_id: int, user: Any) -> dict[str, Any] | None:
-    """The phone panel of the ente's 360° page: recent calls, callbacks, click-to-call to contacts."""
-    if not can(user, "phone.console"):
-        return None
-    recent = list(
-        db.session.scalars(
-            sa.select(Call)
-            .where(Call.organization_id == organization_id)
-            .order_by(Call.started_at.desc(), Call.id.desc())
-            .limit(5)
-        )
-    )
-    callbacks = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Call)
-        .where(Call.organization_id == organization_id, Call.callback_needed.is_(True))
-    )
-    return {
-        "organization_id": organization_id,
-        "recent": recent,
-        "callbacks": callbacks or 0,
-        "contacts": [c for c in contacts_of(organization_id) if c[2]],
-        "labels": OUTCOME_LABELS,
-        "caller_label": services.caller_label,
-        "click_to_call": services.twilio_configured()
-        and bool(current_app.config.get("TWILIO_NUMBER"))
-        and can(user, "phone.call"),
-    }
-
-
-__all__ = ["bp", "org_timeline", "org_panel", "CallOutcome"]
+__all__ = ["bp", "CallOutcome"]
