@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -137,7 +138,11 @@ def init_app(app: Flask) -> None:
         app.logger.warning("database unavailable: %s", str(err).splitlines()[0] if str(err) else type(err).__name__)
         with contextlib.suppress(Exception):  # the connection may already be gone
             db.session.rollback()
-        message = _http_message(503, ServiceUnavailableHTTP())
+        try:
+            message = _http_message(503, ServiceUnavailableHTTP())
+        except Exception:  # noqa: BLE001 - choosing the locale needed the database (the user's language)
+            with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+                message = _http_message(503, ServiceUnavailableHTTP())
         try:
             response = _respond(503, "service_unavailable", message)
         except Exception:  # noqa: BLE001 - the error page itself needed the database (current user)
@@ -150,6 +155,22 @@ def init_app(app: Flask) -> None:
         resp = app.make_response(response)
         resp.headers["Retry-After"] = "5"
         return resp
+
+    @app.teardown_appcontext
+    def _release_session(_exc: BaseException | None) -> None:
+        """Runs before Flask-SQLAlchemy's own teardown (registered after it): closing the session rolls
+        back on its connection, and if the database went away in the meantime that rollback raises and
+        would turn a served request into a 500. A dead connection is dropped instead (the pool opens a
+        fresh one for the next request)."""
+        from app.extensions import db
+
+        try:
+            db.session.remove()
+        except sa_exc.DBAPIError:
+            with contextlib.suppress(Exception):
+                db.session().invalidate()
+            with contextlib.suppress(Exception):
+                db.session.remove()
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -1,26 +1,21 @@
-"""Real services that a test may break: a private redis-server, a TCP cut in front of PostgreSQL.
+"""Real services that a test may break: a private redis-server, a private PostgreSQL cluster
+(``pgcluster.py``), a private Dovecot, real worker processes.
 
-Never the shared Redis or PostgreSQL: the private Redis runs on its own port and is stopped and
-started by the test; PostgreSQL stays up, the test app reaches it through a proxy that the test
-can cut (every open connection reset, new ones refused) and restore, which is what an application
-sees when the database restarts or a network link drops.
+Never the shared Redis or PostgreSQL: the private servers run on their own ports and are stopped,
+killed and started by the tests.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from tests.conftest import free_port
 from tests.contact_center.conftest import dovecot, imap_account, make_mailbox  # noqa: F401 - real IMAP fixtures
@@ -81,123 +76,6 @@ def private_redis(app) -> Iterator[PrivateRedis]:
     finally:
         app.config["REDIS_URL"] = old
         server.stop()
-
-
-class TcpCut:
-    """A TCP proxy to PostgreSQL that can drop every connection and refuse new ones."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream = ("127.0.0.1", upstream_port)
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.port = self.listener.getsockname()[1]
-        self.down = False
-        self.closed = False
-        self.socks: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.down:
-                client.close()
-                continue
-            try:
-                server = socket.create_connection(self.upstream)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.socks.update((client, server))
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            with self.lock:
-                self.socks.discard(src)
-                self.socks.discard(dst)
-
-    def cut(self) -> None:
-        """The database "restarts": every open connection is reset and new ones are refused."""
-        self.down = True
-        with self.lock:
-            socks = list(self.socks)
-        for s in socks:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def restore(self) -> None:
-        self.down = False
-
-    def close(self) -> None:
-        self.closed = True
-        self.cut()
-        self.listener.close()
-
-
-@pytest.fixture
-def pg_cut(app) -> Iterator[TcpCut]:
-    url = make_url(os.environ["TEST_DATABASE_URL"])
-    proxy = TcpCut(url.port or 5432)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def app_through(app, pg_cut):
-    """A second app on the same test database, reached through ``pg_cut``.
-
-    ``routes`` may add test-only endpoints before the first request. Its engine is disposed at the end.
-    """
-    from app import create_app
-    from app.config import TestConfig
-    from app.extensions import db
-
-    made: list[Any] = []
-
-    def factory(routes=None):
-        url = make_url(os.environ["TEST_DATABASE_URL"]).set(host="127.0.0.1", port=pg_cut.port)
-        second = create_app(
-            {
-                **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
-                "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
-                "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"],
-                "PROPAGATE_EXCEPTIONS": False,
-                "WTF_CSRF_ENABLED": False,  # the test-only routes post without a form
-                "TESTING": False,
-            }
-        )
-        if routes:
-            routes(second)
-        made.append(second)
-        return second
-
-    yield factory
-    for second in made:
-        with second.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def count(table: str) -> int:
