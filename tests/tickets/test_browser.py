@@ -74,3 +74,31 @@ def test_referente_opens_and_follows_a_request(page, browser_login, referente, m
     expect(page.locator(".flash-messages")).to_contain_text("nuova richiesta collegata")
     follow = Ticket.query.filter(Ticket.follow_up_of_id == ticket.id).one()
     assert follow.organization_id == referente.organization_id
+
+
+def test_operator_filters_the_queue_by_an_ente_from_the_list_loaded_on_demand(
+    page, browser_login, make_user, make_org, monkeypatch
+):
+    """With more enti than fit in the page, the ente filter starts with "tutti" only; opening it loads
+    the whole list (tickets.js), and the chosen ente filters the queue and stays selected."""
+    from tickets import choices
+
+    monkeypatch.setattr(choices, "INLINE_MAX", 2)
+    op = make_user("operator")
+    orgs = [make_org(name=f"Comune di Prova {i}") for i in range(4)]
+    for org in orgs:
+        services.open_ticket(
+            organization_id=org.id, subject=f"Richiesta di {org.name}", description="Testo della richiesta", actor=op
+        )
+    browser_login(op)
+    page.goto("/ticket/")
+    select = page.locator("#f-org")
+    expect(select.locator("option")).to_have_count(1)
+    select.focus()
+    expect(select.locator("option")).to_have_count(5)
+    select.select_option(label="Comune di Prova 2")
+    page.locator("#f-org").evaluate("el => el.form.submit()")
+    page.wait_for_url(re.compile(rf"organization_id={orgs[2].id}"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("Richiesta di Comune di Prova 2")
+    expect(page.locator("#f-org")).to_have_value(str(orgs[2].id))
