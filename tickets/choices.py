@@ -13,10 +13,11 @@ import hashlib
 from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.auth.models import Role, User
 from app.extensions import db
+from crm.options import mark_selected, option_tags, version_query
 from tickets.models import Team
 
 Pairs = tuple[tuple[int, str], ...]
@@ -46,7 +47,7 @@ class Choices:
     @functools.cached_property
     def _html(self) -> dict[str, str]:
         return {
-            kind: "".join(f'<option value="{pk}">{escape(name)}</option>' for pk, name in pairs)
+            kind: option_tags(pairs)
             for kind, pairs in (
                 ("operators", self.operators),
                 ("teams", self.teams),
@@ -74,11 +75,7 @@ class Choices:
     def options(self, kind: str, selected: Any = None) -> Markup:
         """``<option>``s of one list (``operators``, ``teams``, ``services``, ``organizations``), the
         ``selected`` id marked."""
-        html = self._html[kind]
-        if selected is not None and str(selected).isdigit():
-            pk = int(selected)
-            html = html.replace(f'<option value="{pk}">', f'<option value="{pk}" selected>', 1)
-        return Markup(html)  # noqa: S704 - names escaped above, ids are integers
+        return mark_selected(self._html[kind], selected)
 
 
 _CACHE: dict[str, Choices] = {}
@@ -87,10 +84,7 @@ _CACHE: dict[str, Choices] = {}
 def _version() -> tuple[Any, ...]:
     from crm.models import Organization, Service
 
-    parts = [
-        sa.select(sa.func.count(), sa.func.max(model.id), sa.func.max(model.updated_at))
-        for model in (User, Team, Service, Organization)
-    ]
+    parts = [version_query(model) for model in (User, Team, Service, Organization)]
     rows = db.session.execute(sa.union_all(*parts)).all()
     return tuple(tuple(row) for row in rows)
 
