@@ -119,11 +119,11 @@ def test_first_public_staff_reply_meets_the_first_response(db, make_ticket, make
 
     operator = make_user("operator")
     t = make_ticket(created_at=rome(2026, 11, 24, 9, 0))
-    note = add_message(ticket_id=t.id, body="nota interna", internal=True, actor=operator)
-    note.created_at = rome(2026, 11, 24, 9, 30)
-    reply = add_message(ticket_id=t.id, body="Ci stiamo lavorando", actor=operator)
-    reply.created_at = rome(2026, 11, 24, 10, 0)
-    db.session.commit()
+    # The clock is injected: the messages and the first response carry these times, whatever today is.
+    add_message(ticket_id=t.id, body="nota interna", internal=True, actor=operator, now=rome(2026, 11, 24, 9, 30))
+    add_message(ticket_id=t.id, body="Ci stiamo lavorando", actor=operator, now=rome(2026, 11, 24, 10, 0))
+    db.session.refresh(t)
+    assert t.first_responded_at == rome(2026, 11, 24, 10, 0)
     with transaction():
         apply_sla(t, now=rome(2026, 11, 24, 15, 0))
     row = db.session.get(TicketSla, t.id)
