@@ -37,6 +37,8 @@ class User(UserMixin, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # Codice fiscale: the identity SPID/CIE (OIDC ``fiscal_number``) signs users in with.
+    fiscal_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")

@@ -680,6 +680,7 @@ def upgrade():
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=True),
         sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("fiscal_code", sa.String(length=16), nullable=True),
         sa.Column("last_login_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
@@ -694,6 +695,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sa.UniqueConstraint("fiscal_code", name=op.f("uq_users_fiscal_code")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_users_contact_id"), ["contact_id"], unique=False)
