@@ -1,0 +1,187 @@
+"""The operator's dashboard and queue, bulk changes, a new ticket."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.permissions import permission_required
+from app.errors import DomainError, Invalid
+from app.extensions import db
+from tickets import choices, services
+from tickets.forms import (
+    BulkForm,
+    TicketForm,
+)
+from tickets.models import Channel, Priority, SlaState, Ticket, TicketStatus
+from tickets.views.helpers import (
+    _files,
+    _flash_error,
+    _names,
+    _operator_choices,
+    _org_choices,
+    _service_choices,
+    _team_choices,
+    _today_start,
+    bp,
+)
+
+
+@bp.route("/ticket/dashboard")
+@login_required
+@permission_required("tickets.work")
+def dashboard():
+    figures = services.dashboard_figures(current_user, today_start=_today_start())
+    mine, _c = services.page_tickets(services.search_stmt(current_user, view="mine"), sort="scadenza", limit=10)
+    at_risk, _c = services.page_tickets(services.search_stmt(current_user, view="at_risk"), sort="scadenza", limit=10)
+    unassigned, _c = services.page_tickets(services.search_stmt(current_user, view="unassigned"), limit=10)
+    tickets = mine + at_risk + unassigned
+    return render_template(
+        "tickets/dashboard.html",
+        figures=figures,
+        mine=mine,
+        at_risk=at_risk,
+        unassigned=unassigned,
+        names=_names(tickets),
+        channels=list(Channel),
+    )
+
+
+@bp.route("/ticket/")
+@login_required
+@permission_required("tickets.work")
+def queue():
+    args = request.args
+    filters = {k: args.get(k) for k in services.FILTERS if args.get(k)}
+    view = args.get("vista") or None
+    sort = args.get("ordine") if args.get("ordine") in services.SORTS else "recenti"
+    q = (args.get("q") or "").strip()
+    try:
+        stmt = services.search_stmt(current_user, q=q, view=view, **filters)
+        tickets, next_cursor = services.page_tickets(
+            stmt, sort=sort, limit=50, cursor=args.get("cursor"), windowed=services.is_text_search(q)
+        )
+    except Invalid as exc:
+        _flash_error(exc)
+        tickets, next_cursor = [], None
+    next_url = url_for("tickets.queue", **{**args.to_dict(), "cursor": next_cursor}) if next_cursor else None
+    lists = choices.current()
+    return render_template(
+        "tickets/queue.html",
+        tickets=tickets,
+        names=_names(tickets, lists.names),
+        next_url=next_url,
+        args=args,
+        view=view,
+        q=q,
+        sort=sort,
+        bulk=BulkForm(),
+        statuses=list(TicketStatus),
+        priorities=list(Priority),
+        channels=list(Channel),
+        sla_states=list(SlaState),
+        choices=lists,
+    )
+
+
+@bp.route("/ticket/opzioni/<any(organizations, operators, teams, services):kind>")
+@login_required
+@permission_required("tickets.work")
+def list_options(kind: str):
+    """The ``<option>``s of a long filter list, for ``tickets.js``; revalidated by ETag."""
+    lists = choices.current()
+    response = current_app.response_class(str(lists.options(kind)), mimetype="text/html")
+    response.set_etag(f"{kind}-{lists.etag}")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.route("/ticket/bulk", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+def bulk():
+    form = BulkForm()
+    form.assignee_id.choices = _operator_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ids = [int(i) for i in request.form.getlist("ticket_ids")]
+    except ValueError:
+        abort(400)
+    if not ids:
+        flash(_("Seleziona almeno un ticket."), "warning")
+        return redirect(request.referrer or url_for("tickets.queue"))
+    visible = set(
+        db.session.scalars(services.visible_stmt(current_user, sa.select(Ticket.id)).where(Ticket.id.in_(ids)))
+    )
+    kwargs = {}
+    if form.action.data == "assign_me":
+        kwargs["assignee_id"] = current_user.id
+    elif form.action.data == "assign":
+        kwargs["assignee_id"] = form.assignee_id.data
+    elif form.action.data == "unassign":
+        kwargs["assignee_id"] = None
+    elif form.action.data == "status":
+        kwargs["status"] = form.status.data
+    result = services.bulk_update(ticket_ids=[i for i in ids if i in visible], actor=current_user, **kwargs)
+    flash(_("Aggiornati %(n)d ticket.", n=len(result["updated"])), "success")
+    for ticket_id, message in result["errors"].items():
+        flash(_("Ticket %(id)s non aggiornato: %(msg)s", id=ticket_id, msg=message), "error")
+    return redirect(request.referrer or url_for("tickets.queue"))
+
+
+@bp.route("/ticket/nuovo", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.work")
+def new():
+    form = TicketForm()
+    form.organization_id.choices = _org_choices()
+    form.service_id.choices = _service_choices()
+    form.team_id.choices = _team_choices()
+    form.assignee_id.choices = _operator_choices()
+    if request.method == "GET" and request.args.get("organization_id"):
+        with contextlib.suppress(ValueError):
+            form.organization_id.data = int(request.args["organization_id"])
+    if form.validate_on_submit():
+        org_id = form.organization_id.data
+        contact_id = None
+        if form.requester_email.data:
+            from crm.services import match_email
+
+            match = match_email(form.requester_email.data)
+            contact_id = match.contact_id
+            if org_id is None:
+                org_id = match.organization_id
+            if contact_id is not None and org_id is not None and match.organization_id != org_id:
+                contact_id = None
+        files = _files()
+        try:
+            for name, data, ctype in files:
+                services.check_upload(name, data, ctype)
+            ticket = services.open_ticket(
+                subject=form.subject.data,
+                description=form.description.data,
+                organization_id=org_id,
+                requester_contact_id=contact_id,
+                service_id=form.service_id.data,
+                channel=form.channel.data,
+                priority=form.priority.data,
+                team_id=form.team_id.data,
+                assignee_id=form.assignee_id.data,
+                tags=form.tags.data,
+                actor=current_user,
+            )
+            for name, data, ctype in files:
+                services.add_attachment(
+                    ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
+                )
+        except DomainError as exc:
+            _flash_error(exc)
+        else:
+            flash(_("Ticket %(number)s aperto.", number=ticket.number), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    return render_template("tickets/new.html", form=form)
