@@ -4,11 +4,15 @@ year). The figures come from billing's sources (the same the annual run bills)."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.auth.permissions import org_scope, require
@@ -19,6 +23,18 @@ from app.mail import queue_email
 from reports.models import ReportNotice
 
 D = decimal.Decimal
+
+
+@contextlib.contextmanager
+def default_locale() -> Iterator[None]:
+    """Jobs run outside any request: their emails and PDFs speak the center's language."""
+    if has_request_context():
+        yield
+        return
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "it")):
+        yield
+
+
 CENT = D("0.01")
 WARN_SHARE = D("0.8")
 
@@ -127,6 +143,11 @@ def warn_hours(*, year: int | None = None, today: dt.date | None = None) -> list
     """Email finance and the referenti of every convenzione that used 80% of its included hours in
     ``year``, once per convenzione and year (a ``ReportNotice`` row is the key); returns the
     convenzioni warned now."""
+    with default_locale():
+        return _warn_hours(year=year, today=today)
+
+
+def _warn_hours(*, year: int | None, today: dt.date | None) -> list[int]:
     today = today or local_today()
     year = year or today.year
     warned = []

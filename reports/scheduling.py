@@ -19,7 +19,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.mail import queue_email
 from app.storage import content_key, get_storage
-from reports import analytics, rendiconto
+from reports import analytics, hours, rendiconto
 from reports.models import AlertMetric, Frequency, ReportAlertRule, ReportSchedule, ScheduleKind
 
 # --- periods ------------------------------------------------------------------------------------
@@ -215,7 +215,11 @@ def send_schedule(schedule: ReportSchedule, period: str, first: dt.date, last: d
 
 def run_schedules(*, today: dt.date | None = None) -> int:
     """Send every active schedule whose last complete period has not been sent yet; returns emails queued."""
-    today = today or local_today()
+    with hours.default_locale():
+        return _run_schedules(today or local_today())
+
+
+def _run_schedules(today: dt.date) -> int:
     total = 0
     ids = list(db.session.scalars(sa.select(ReportSchedule.id).where(ReportSchedule.active.is_(True))))
     for schedule_id in ids:
@@ -312,7 +316,11 @@ def _measure(rule: ReportAlertRule, now: dt.datetime, today: dt.date) -> tuple[f
 def check_alerts(*, now: dt.datetime | None = None) -> int:
     """Evaluate every active rule; email its recipients when a breach starts (not again while it
     lasts; a new breach after the figure came back notifies again). Returns emails queued."""
-    now = now or utcnow()
+    with hours.default_locale():
+        return _check_alerts(now or utcnow())
+
+
+def _check_alerts(now: dt.datetime) -> int:
     from zoneinfo import ZoneInfo
 
     from flask import current_app
