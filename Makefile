@@ -25,6 +25,9 @@ app/static/vendor/.built: package.json package-lock.json
 	cp -r node_modules/bootstrap-italia/dist/css node_modules/bootstrap-italia/dist/js \
 	      node_modules/bootstrap-italia/dist/svg node_modules/bootstrap-italia/dist/fonts \
 	      app/static/vendor/bootstrap-italia/
+	rm -rf app/static/vendor/chart.js
+	mkdir -p app/static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md app/static/vendor/chart.js/
 	touch $@
 
 assets: app/static/vendor/.built

@@ -77,7 +77,7 @@ class OutboundEmail(Model):
     ticket_id: Mapped[int | None] = mapped_column(sa.Integer)
     related_type: Mapped[str | None] = mapped_column(sa.String(40))
     related_id: Mapped[int | None] = mapped_column(sa.Integer)
-    attachments: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{path, filename, type}]
+    attachments: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{path|key, filename, type}]
     error: Mapped[str | None] = mapped_column(sa.Text)
 
 
@@ -279,11 +279,18 @@ def build_message(email: OutboundEmail) -> EmailMessage:
     if email.body_html:
         msg.add_alternative(email.body_html, subtype="html")
     for att in email.attachments or []:
-        with open(att["path"], "rb") as fh:
-            maintype, _, subtype = (att.get("type") or "application/octet-stream").partition("/")
-            msg.add_attachment(
-                fh.read(), maintype=maintype, subtype=subtype or "octet-stream", filename=att.get("filename") or "file"
-            )
+        # {"path": a local file} or {"key": a key of the file storage, e.g. a generated PDF}
+        if att.get("key"):
+            from app.storage import get_storage
+
+            data = get_storage().read(att["key"])
+        else:
+            with open(att["path"], "rb") as fh:
+                data = fh.read()
+        maintype, _, subtype = (att.get("type") or "application/octet-stream").partition("/")
+        msg.add_attachment(
+            data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.get("filename") or "file"
+        )
     return msg
 
 

@@ -250,6 +250,21 @@ def upgrade():
         sa.UniqueConstraint("number", name=op.f("uq_phone_sms_opt_outs_number")),
     )
     op.create_table(
+        "report_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_notices")),
+        sa.UniqueConstraint("key", name=op.f("uq_report_notices_key")),
+    )
+    with op.batch_alter_table("report_notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_notices_organization_id"), ["organization_id"], unique=False)
+
+    op.create_table(
         "services",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -460,6 +475,65 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_menu_options")),
         sa.UniqueConstraint("digit", name=op.f("uq_phone_menu_options_digit")),
+    )
+    op.create_table(
+        "report_alert_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.Column(
+            "metric",
+            sa.Enum("TEAM_BACKLOG", "MONTH_CSAT", name="alertmetric", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("threshold", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "recipients", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("breached_since", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_value", sa.Numeric(precision=10, scale=2), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_report_alert_rules_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_report_alert_rules_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_alert_rules")),
+    )
+    op.create_table(
+        "report_schedules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=150), nullable=False),
+        sa.Column(
+            "kind", sa.Enum("OVERVIEW", "RENDICONTO", name="schedulekind", native_enum=False, length=12), nullable=False
+        ),
+        sa.Column(
+            "frequency",
+            sa.Enum("MONTHLY", "QUARTERLY", "YEARLY", name="frequency", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column(
+            "recipients", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("last_period", sa.String(length=10), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_report_schedules_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_schedules")),
     )
     op.create_table(
         "sla_calendar_closures",
@@ -897,6 +971,7 @@ def upgrade():
         batch_op.create_index("ix_tickets_sla_state", ["sla_state"], unique=False)
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
+        batch_op.create_index("ix_tickets_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "cc_pec_receipts",
@@ -1031,6 +1106,43 @@ def upgrade():
         batch_op.create_index("ix_invoices_run", ["run_id"], unique=False)
         batch_op.create_index("ix_invoices_status_id", ["status", "id"], unique=False)
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
+
+    op.create_table(
+        "report_ticket_facts",
+        sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("priority", sa.String(length=10), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=True),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=True),
+        sa.Column("sla_met", sa.Boolean(), nullable=True),
+        sa.Column("reopened", sa.Boolean(), nullable=False),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("rated_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("merged", sa.Boolean(), nullable=False),
+        sa.Column("source_updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_report_ticket_facts_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_report_ticket_facts")),
+    )
+    with op.batch_alter_table("report_ticket_facts", schema=None) as batch_op:
+        batch_op.create_index("ix_report_facts_created", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_report_facts_open", ["created_at"], unique=False, postgresql_where=sa.text("resolved_at IS NULL")
+        )
+        batch_op.create_index("ix_report_facts_org_created", ["organization_id", "created_at"], unique=False)
+        batch_op.create_index("ix_report_facts_resolved", ["resolved_at"], unique=False)
+        batch_op.create_index("ix_report_facts_team", ["team_id", "created_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_report_ticket_facts_source_updated_at"), ["source_updated_at"], unique=False
+        )
 
     op.create_table(
         "sla_alerts",
@@ -1819,6 +1931,15 @@ def downgrade():
         batch_op.drop_index("ix_sla_alerts_created")
 
     op.drop_table("sla_alerts")
+    with op.batch_alter_table("report_ticket_facts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_ticket_facts_source_updated_at"))
+        batch_op.drop_index("ix_report_facts_team")
+        batch_op.drop_index("ix_report_facts_resolved")
+        batch_op.drop_index("ix_report_facts_org_created")
+        batch_op.drop_index("ix_report_facts_open", postgresql_where=sa.text("resolved_at IS NULL"))
+        batch_op.drop_index("ix_report_facts_created")
+
+    op.drop_table("report_ticket_facts")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
@@ -1836,6 +1957,7 @@ def downgrade():
 
     op.drop_table("cc_pec_receipts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_updated_at")
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
         batch_op.drop_index("ix_tickets_status_id")
         batch_op.drop_index("ix_tickets_sla_state")
@@ -1907,6 +2029,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_sla_calendar_closures_calendar_id"))
 
     op.drop_table("sla_calendar_closures")
+    op.drop_table("report_schedules")
+    op.drop_table("report_alert_rules")
     op.drop_table("phone_menu_options")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_role")
@@ -1933,6 +2057,10 @@ def downgrade():
 
     op.drop_table("sla_calendars")
     op.drop_table("services")
+    with op.batch_alter_table("report_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_notices_organization_id"))
+
+    op.drop_table("report_notices")
     op.drop_table("phone_sms_opt_outs")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index(
