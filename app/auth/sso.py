@@ -179,7 +179,11 @@ def find_user(claims: dict[str, Any]) -> User | None:
             return user
     email = _email_claim(claims)
     if email:
-        return db.session.scalar(sa.select(User).where(User.email == email))
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        # A user on record with another codice fiscale is someone else using that mailbox.
+        if user is not None and code and user.fiscal_code and user.fiscal_code != code:
+            return None
+        return user
     return None
 
 
