@@ -38,8 +38,11 @@ def resolve_organization_id(code: str) -> int:
 @click.option("--org", "org", default=None, help="Organization id, ISTAT or Belfiore code (referente only).")
 @click.option("--password", default=None, help="Initial password (at least 10 characters).")
 @click.option("--name", default="", help="Full name.")
+@click.option("--fiscal-code", "fiscal_code", default=None, help="Codice fiscale (SPID/CIE login).")
 @with_appcontext
-def user_create(email: str, role: str, org: str | None, password: str | None, name: str) -> None:
+def user_create(
+    email: str, role: str, org: str | None, password: str | None, name: str, fiscal_code: str | None = None
+) -> None:
     """Create a user account."""
     from app.auth.services import create_user
 
@@ -47,7 +50,9 @@ def user_create(email: str, role: str, org: str | None, password: str | None, na
         org_id = resolve_organization_id(org) if org else None
         if role == "referente" and org_id is None:
             fail("a referente needs --org (an organization's id, ISTAT or Belfiore code)")
-        user = create_user(email=email, role=role, name=name, password=password, organization_id=org_id)
+        user = create_user(
+            email=email, role=role, name=name, password=password, organization_id=org_id, fiscal_code=fiscal_code
+        )
     except DomainError as exc:
         fail(exc.message)
         return

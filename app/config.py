@@ -91,6 +91,18 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Single sign-on (app/auth/oidc.py): unset OIDC_ISSUER means password login only.
+    OIDC_ISSUER = (_env("OIDC_ISSUER") or "").rstrip("/") or None
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET")
+    OIDC_SCOPES = _env("OIDC_SCOPES", "openid profile email")
+    OIDC_LABEL = _env("OIDC_LABEL", "Entra con SPID o CIE")
+    OIDC_TOKEN_AUTH_METHOD = _env("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")
+    OIDC_PRIVATE_KEY_FILE = _env("OIDC_PRIVATE_KEY_FILE")
+    OIDC_ROLE_CLAIM = _env("OIDC_ROLE_CLAIM")
+    OIDC_ROLE_MAP = _env("OIDC_ROLE_MAP", "")
+    OIDC_TRUST_EMAIL = _env("OIDC_TRUST_EMAIL") == "1"
+    OIDC_ACR_VALUES = _env("OIDC_ACR_VALUES")
     LOG_JSON = _env("LOG_JSON", "1") == "1"
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     PROXY_COUNT = int(_env("PROXY_COUNT", "0") or 0)

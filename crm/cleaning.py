@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.auth.identity import normalize_fiscal_code
 from app.db import local_today
 from app.errors import Invalid
 from app.extensions import db
@@ -177,6 +178,7 @@ CONTACT_FIELDS = [
     "role",
     "email",
     "phone",
+    "fiscal_code",
     "consent",
     "notes",
     "portal_access",
@@ -200,6 +202,7 @@ def clean_contact(data: dict[str, Any], *, organization_checked: bool = False) -
     out["role"] = enum_value(ContactRole, data.get("role") or "altro", "role", e)
     out["email"] = e.check(v.email_address, data.get("email"), "email")
     out["phone"] = e.check(v.phone_number, data.get("phone"), "phone")
+    out["fiscal_code"] = e.check(normalize_fiscal_code, data.get("fiscal_code"), "fiscal_code")
     out["consent"] = bool(data.get("consent", False))
     out["notes"] = str(data.get("notes") or "")
     out["portal_access"] = bool(data.get("portal_access", False))

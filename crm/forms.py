@@ -87,6 +87,7 @@ class ContactForm(FlaskForm):
     role = SelectField(_l("Ruolo"), choices=ROLE_CHOICES)
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Telefono"), validators=[Optional(), Length(max=30)])
+    fiscal_code = StringField(_l("Codice fiscale (accesso con SPID/CIE)"), validators=[Optional(), Length(max=30)])
     portal_access = BooleanField(_l("Accesso al portale (referente)"))
     only_own_requests = BooleanField(_l("Sul portale vede solo le proprie richieste"))
     sms_notifications = BooleanField(_l("Avvisi via SMS"))

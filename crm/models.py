@@ -156,6 +156,8 @@ class Contact(TimestampMixin, Model):
     )
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # Codice fiscale: a SPID/CIE login with it may make the contact a referente (app/auth/sso.py).
+    fiscal_code: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     only_own_requests: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     consent: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -114,6 +114,7 @@ class ContactSchema(Schema):
     name = fields.String()
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    fiscal_code = fields.String(allow_none=True)
     role = fields.String(validate=validate.OneOf([r.value for r in ContactRole]))
     consent = fields.Boolean()
     consent_at = fields.DateTime(dump_only=True)

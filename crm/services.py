@@ -339,6 +339,15 @@ def list_contacts(*, limit: int = 50, cursor: str | None = None, **filters: Any)
     )
 
 
+def find_contacts_by_fiscal_code(code: str) -> list[Contact]:
+    """Active contacts carrying a codice fiscale (SPID/CIE first login, app/auth/sso.py)."""
+    return list(
+        db.session.scalars(
+            sa.select(Contact).where(Contact.fiscal_code == code, Contact.active.is_(True)).order_by(Contact.id)
+        )
+    )
+
+
 def referente_contacts(organization_id: int) -> list[Contact]:
     """Contacts with portal access (the ente's referenti)."""
     return list(

@@ -276,6 +276,7 @@ CONTACT_FORM_FIELDS = [
     "role",
     "email",
     "phone",
+    "fiscal_code",
     "portal_access",
     "only_own_requests",
     "sms_notifications",

@@ -36,3 +36,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["role_label"] = role_label
     app.register_blueprint(bp)
+
+    from app.auth import sso_views
+
+    sso_views.init_app(app)  # SPID/CIE and staff single sign-on (OpenID Connect)

@@ -34,6 +34,7 @@ class UserForm(FlaskForm):
         ],
     )
     organization_id = StringField(_l("Ente (id, codice ISTAT o Belfiore)"), validators=[Optional()])
+    fiscal_code = StringField(_l("Codice fiscale (accesso con SPID/CIE)"), validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Password iniziale"), validators=[Optional(), Length(min=10)])
 
 
@@ -43,6 +44,7 @@ class UserEditForm(FlaskForm):
     name = StringField(_l("Nome e cognome"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Ruolo"), choices=UserForm.role.kwargs["choices"])
     organization_id = StringField(_l("Ente (id, codice ISTAT o Belfiore)"), validators=[Optional()])
+    fiscal_code = StringField(_l("Codice fiscale (accesso con SPID/CIE)"), validators=[Optional(), Length(max=30)])
     active = BooleanField(_l("Account attivo"))
     password = PasswordField(
         _l("Nuova password (lascia vuoto per non cambiarla)"), validators=[Optional(), Length(min=10)]

@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth.identity import normalize_fiscal_code
 from app.auth.models import ApiToken, LoginFailure, Role, User
 from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests
@@ -49,9 +50,11 @@ def create_user(
     password: str | None = None,
     organization_id: int | None = None,
     contact_id: int | None = None,
+    fiscal_code: str | None = None,
     actor: Any = None,
 ) -> User:
     email = normalize_email(email)
+    fiscal_code = normalize_fiscal_code(fiscal_code)
     try:
         role = Role(role)
     except ValueError as exc:
@@ -65,12 +68,14 @@ def create_user(
     with transaction(actor=actor):
         if get_user_by_email(email):
             raise Conflict(f"esiste già un utente {email}", {"email": ["già registrato"]})
+        _check_fiscal_code_free(fiscal_code, None)
         user = User(
             email=email,
             name=name.strip(),
             role=role,
             organization_id=organization_id,
             contact_id=contact_id,
+            fiscal_code=fiscal_code,
             password_hash=generate_password_hash(password) if password else None,
         )
         db.session.add(user)
@@ -85,7 +90,7 @@ def set_password(*, user: User, password: str, actor: Any = None) -> None:
 
 
 def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
-    allowed = {"name", "role", "organization_id", "active", "locale", "phone"}
+    allowed = {"name", "role", "organization_id", "active", "locale", "phone", "fiscal_code"}
     was_active_admin = user.role == Role.ADMIN and user.active
     with transaction(actor=actor):
         for key, value in changes.items():
@@ -96,6 +101,9 @@ def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
                     value = Role(value)
                 except ValueError as exc:
                     raise Invalid("ruolo non valido", {"role": [f"ruolo sconosciuto: {value}"]}) from exc
+            if key == "fiscal_code":
+                value = normalize_fiscal_code(value)
+                _check_fiscal_code_free(value, user.id)
             setattr(user, key, value)
         if user.role == Role.REFERENTE and not user.organization_id:
             raise Invalid("un referente deve appartenere a un ente", {"organization_id": ["obbligatorio"]})
@@ -108,6 +116,11 @@ def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
                 {"role": ["è l'ultimo amministratore attivo: non può perdere il ruolo né essere disattivato"]},
             )
     return user
+
+
+def _check_fiscal_code_free(code: str | None, user_id: int | None) -> None:
+    if code and db.session.scalar(sa.select(User.id).where(User.fiscal_code == code, User.id != (user_id or 0))):
+        raise Conflict("codice fiscale già usato", {"fiscal_code": ["già usato da un altro utente"]})
 
 
 def _another_active_admin_exists(user: User) -> bool:

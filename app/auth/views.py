@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import services, sso
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm, UserEditForm, UserForm
 from app.auth.models import ApiToken, Role
 from app.auth.permissions import permission_required
@@ -45,6 +45,7 @@ def login():
             flash(_("Email o password non corrette."), "danger")
             status = 401
         else:
+            sso.check_password_login(user)  # the admin may want SPID/CIE instead (app/auth/sso.py)
             login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
     elif request.method == "POST":
@@ -124,6 +125,7 @@ def users():
                 name=form.name.data or "",
                 password=form.password.data or None,
                 organization_id=org_id,
+                fiscal_code=form.fiscal_code.data or None,
                 actor=current_user,
             )
         except DomainError as exc:
@@ -177,6 +179,7 @@ def edit_user(user_id: int):
                 role=form.role.data,
                 organization_id=org_id,
                 active=bool(form.active.data),
+                fiscal_code=form.fiscal_code.data or None,
                 actor=current_user,
             )
             if form.password.data:
