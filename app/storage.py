@@ -85,6 +85,9 @@ class Storage(Protocol):
     def iter_keys(self) -> Iterator[str]:
         """Every stored key (for migrations and checks)."""
 
+    def delete(self, key: str) -> bool:
+        """Remove the bytes under ``key`` (retention, erasure); False when there were none."""
+
 
 class LocalStorage:
     """Files under a directory (``ATTACHMENTS_DIR``): the embedded default and single-host setups."""
@@ -121,6 +124,13 @@ class LocalStorage:
         if not path.is_file():
             raise FileMissing(key)
         return send_file(path, mimetype=mimetype, as_attachment=as_attachment, download_name=download_name, max_age=0)
+
+    def delete(self, key: str) -> bool:
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def iter_keys(self) -> Iterator[str]:
         if not self.root.is_dir():
@@ -240,6 +250,13 @@ class S3Storage:
         response.cache_control.no_store = True
         response.cache_control.private = True
         return response
+
+    def delete(self, key: str) -> bool:
+        if not self.exists(key):
+            return False
+        with self._calling(key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+        return True
 
     def iter_keys(self) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

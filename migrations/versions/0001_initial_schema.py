@@ -101,6 +101,13 @@ def upgrade():
         sa.UniqueConstraint("title", name=op.f("uq_canned_responses_title")),
     )
     op.create_table(
+        "gdpr_retention",
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("kind", name=op.f("pk_gdpr_retention")),
+    )
+    op.create_table(
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
@@ -848,6 +855,22 @@ def upgrade():
         batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
 
     op.create_table(
+        "gdpr_erasures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_type", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "summary", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_gdpr_erasures_actor_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gdpr_erasures")),
+        sa.UniqueConstraint("subject_type", "subject_id", name="uq_gdpr_erasures_subject"),
+    )
+    op.create_table(
         "interactions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -996,6 +1019,29 @@ def upgrade():
         batch_op.create_index("ix_tickets_status_id", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_team_id"), ["team_id"], unique=False)
         batch_op.create_index("ix_tickets_updated_at", ["updated_at"], unique=False)
+
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column(
+            "events", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("paused_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_webhook_endpoints_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_webhook_endpoints_active"), ["active"], unique=False)
 
     op.create_table(
         "cc_pec_receipts",
@@ -1362,6 +1408,38 @@ def upgrade():
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.create_index("ix_time_entries_org_date", ["organization_id", "work_date"], unique=False)
         batch_op.create_index("ix_time_entries_ticket", ["ticket_id"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event", sa.String(length=60), nullable=False),
+        sa.Column(
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "status",
+            sa.Enum("PENDING", "DELIVERED", "FAILED", name="deliverystatus", native_enum=False, length=12),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_attempt_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_endpoint", ["endpoint_id", "id"], unique=False)
+        batch_op.create_index("ix_webhook_deliveries_status", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "billing_reminders",
@@ -1920,6 +1998,11 @@ def downgrade():
         batch_op.drop_index("ix_billing_reminders_org")
 
     op.drop_table("billing_reminders")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_status")
+        batch_op.drop_index("ix_webhook_deliveries_endpoint")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_time_entries_ticket")
         batch_op.drop_index("ix_time_entries_org_date")
@@ -1980,6 +2063,10 @@ def downgrade():
         batch_op.drop_index("ix_cc_pec_receipts_outbound")
 
     op.drop_table("cc_pec_receipts")
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoints_active"))
+
+    op.drop_table("webhook_endpoints")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_updated_at")
         batch_op.drop_index(batch_op.f("ix_tickets_team_id"))
@@ -2006,6 +2093,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
 
     op.drop_table("interactions")
+    op.drop_table("gdpr_erasures")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
 
@@ -2120,6 +2208,7 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("gdpr_retention")
     op.drop_table("canned_responses")
     op.drop_table("billing_settings")
     op.drop_table("billing_counters")
