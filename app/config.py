@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr")
+MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -57,6 +57,13 @@ class Config:
     CENTER_CITY = _env("CENTER_CITY", "Bari")
     CENTER_PROVINCE = _env("CENTER_PROVINCE", "BA")
     PAGOPA_SEGREGATION_CODE = _env("PAGOPA_SEGREGATION_CODE", "01")
+    # Optional language model for ticket summaries and reply drafts (kb/llm.py): an OpenAI-compatible
+    # base URL (e.g. http://127.0.0.1:11434/v1 for Ollama). Unset: nothing is ever sent anywhere.
+    ASSIST_LLM_URL = _env("ASSIST_LLM_URL")
+    ASSIST_LLM_MODEL = _env("ASSIST_LLM_MODEL", "llama3.1")
+    ASSIST_LLM_API_KEY = _env("ASSIST_LLM_API_KEY")
+    # Seconds between checks for a newer suggestion model (kb/assist.py).
+    ASSIST_RELOAD_SECONDS = int(_env("ASSIST_RELOAD_SECONDS", "60") or 60)
 
     BABEL_DEFAULT_LOCALE = "it"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Rome")
@@ -125,6 +132,8 @@ class TestConfig(Config):
     DATABASE_REPLICA_URL = None
     LOG_JSON = False
     JOBS_INLINE_SCHEDULER = False
+    ASSIST_LLM_URL = None
+    ASSIST_RELOAD_SECONDS = 0
 
 
 def config_for_environment() -> type[Config]:

@@ -23,6 +23,8 @@ EXTRA_DDL = {
         "CREATE TRIGGER ticket_messages_search_change\nAFTER UPDATE OF body, internal, ticket_id OR DELETE ON ticket_messages\nFOR EACH ROW EXECUTE FUNCTION ticket_messages_search_trigger()",
         "CREATE OR REPLACE FUNCTION ticket_number_sequence(y integer) RETURNS text LANGUAGE plpgsql AS $$\nDECLARE\n  seq text := 'ticket_number_' || y;\n  floor_value bigint;\nBEGIN\n  IF to_regclass(seq) IS NOT NULL THEN\n    RETURN seq;\n  END IF;\n  PERFORM pg_advisory_xact_lock(74110, y);\n  BEGIN\n    EXECUTE 'CREATE SEQUENCE ' || quote_ident(seq) || ' OWNED BY ticket_counters.last';\n  EXCEPTION WHEN duplicate_table OR unique_violation THEN\n    RETURN seq;\n  END;\n  SELECT last INTO floor_value FROM ticket_counters WHERE year = y;\n  IF coalesce(floor_value, 0) > 0 THEN\n    PERFORM setval(seq, floor_value);\n  END IF;\n  RETURN seq;\nEND $$",
         "CREATE OR REPLACE FUNCTION ticket_number_next(prefix text, y integer) RETURNS text\nLANGUAGE plpgsql AS $$\nDECLARE\n  n bigint := nextval(ticket_number_sequence(y)::regclass);\nBEGIN\n  RETURN prefix || '-' || y || '-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END;\nEND $$",
+        "CREATE OR REPLACE FUNCTION kb_articles_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$\nDECLARE\n  cfg regconfig := CASE WHEN NEW.language = 'en' THEN 'english'::regconfig ELSE 'italian'::regconfig END;\nBEGIN\n  NEW.search_vector := setweight(to_tsvector(cfg, coalesce(NEW.title, '')), 'A')\n    || setweight(to_tsvector(cfg, coalesce(NEW.summary, '')), 'B')\n    || setweight(to_tsvector(cfg, coalesce(NEW.body_text, '') || ' ' || coalesce(NEW.tags::text, '')), 'C');\n  RETURN NEW;\nEND $$",
+        "CREATE TRIGGER kb_articles_search_update BEFORE INSERT OR UPDATE OF title, summary, body_text, tags, language\nON kb_articles FOR EACH ROW EXECUTE FUNCTION kb_articles_search_trigger()",
     ],
     "sqlite": [
         "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts\nUSING fts5(subject, body, tokenize='unicode61 remove_diacritics 2')",
@@ -30,6 +32,10 @@ EXTRA_DDL = {
         "CREATE TRIGGER IF NOT EXISTS tickets_fts_update AFTER UPDATE OF subject, description ON tickets BEGIN\n  DELETE FROM tickets_fts WHERE rowid = OLD.id;\n  INSERT INTO tickets_fts(rowid, subject, body) VALUES (NEW.id, coalesce(NEW.subject, ''),\n    coalesce(NEW.description, '') || ' ' || coalesce((SELECT group_concat(m.body, ' ') FROM ticket_messages m\n      WHERE m.ticket_id = NEW.id AND NOT m.internal), ''));\nEND",
         "CREATE TRIGGER IF NOT EXISTS tickets_fts_delete AFTER DELETE ON tickets BEGIN\n  DELETE FROM tickets_fts WHERE rowid = OLD.id;\nEND",
         "CREATE TRIGGER IF NOT EXISTS tickets_fts_message AFTER INSERT ON ticket_messages WHEN NOT NEW.internal BEGIN\n  UPDATE tickets_fts SET body = body || ' ' || coalesce(NEW.body, '') WHERE rowid = NEW.ticket_id;\nEND",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS kb_articles_fts\nUSING fts5(title, summary, body, tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS kb_articles_fts_insert AFTER INSERT ON kb_articles BEGIN\n  INSERT INTO kb_articles_fts(rowid, title, summary, body)\n  VALUES (NEW.id, coalesce(NEW.title, ''), coalesce(NEW.summary, ''),\n    coalesce(NEW.body_text, '') || ' ' || coalesce(NEW.tags, ''));\nEND",
+        "CREATE TRIGGER IF NOT EXISTS kb_articles_fts_update\nAFTER UPDATE OF title, summary, body_text, tags ON kb_articles BEGIN\n  DELETE FROM kb_articles_fts WHERE rowid = OLD.id;\n  INSERT INTO kb_articles_fts(rowid, title, summary, body)\n  VALUES (NEW.id, coalesce(NEW.title, ''), coalesce(NEW.summary, ''),\n    coalesce(NEW.body_text, '') || ' ' || coalesce(NEW.tags, ''));\nEND",
+        "CREATE TRIGGER IF NOT EXISTS kb_articles_fts_delete AFTER DELETE ON kb_articles BEGIN\n  DELETE FROM kb_articles_fts WHERE rowid = OLD.id;\nEND",
     ],
 }
 
@@ -51,6 +57,17 @@ def upgrade():
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_settings")),
+    )
+    op.create_table(
+        "assist_models",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("trained_on", sa.Integer(), nullable=False),
+        sa.Column("tested_on", sa.Integer(), nullable=False),
+        sa.Column("service_accuracy", sa.Float(), nullable=True),
+        sa.Column("priority_accuracy", sa.Float(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assist_models")),
     )
     op.create_table(
         "audit_entries",
@@ -1178,6 +1195,70 @@ def upgrade():
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
     op.create_table(
+        "kb_articles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "tags", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "status",
+            sa.Enum("DRAFT", "PUBLISHED", "ARCHIVED", name="articlestatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column(
+            "visibility",
+            sa.Enum("PUBLIC", "REFERENTI", "INTERNAL", name="visibility", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("language", sa.Enum("IT", "EN", name="language", native_enum=False), nullable=False),
+        sa.Column("translation_of_id", sa.Integer(), nullable=True),
+        sa.Column("source_ticket_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("published_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("helpful_yes", sa.Integer(), nullable=False),
+        sa.Column("helpful_no", sa.Integer(), nullable=False),
+        sa.Column("search_vector", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_kb_articles_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_kb_articles_service_id_services"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_kb_articles_source_ticket_id_tickets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["translation_of_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_articles_translation_of_id_kb_articles"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
+        sa.UniqueConstraint("slug", name=op.f("uq_kb_articles_slug")),
+    )
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_articles_author_id"), ["author_id"], unique=False)
+        batch_op.create_index("ix_kb_articles_language", ["language"], unique=False)
+        batch_op.create_index("ix_kb_articles_search", ["search_vector"], unique=False, postgresql_using="gin")
+        batch_op.create_index("ix_kb_articles_service", ["service_id"], unique=False)
+        batch_op.create_index("ix_kb_articles_source_ticket", ["source_ticket_id"], unique=False)
+        batch_op.create_index("ix_kb_articles_status_visibility", ["status", "visibility", "id"], unique=False)
+        batch_op.create_index("ix_kb_articles_translation_of", ["translation_of_id"], unique=False)
+
+    op.create_table(
         "report_ticket_facts",
         sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=True),
@@ -1593,6 +1674,126 @@ def upgrade():
         batch_op.create_index("ix_invoice_lines_invoice", ["invoice_id", "position"], unique=False)
 
     op.create_table(
+        "kb_article_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("visibility", sa.String(length=10), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_article_versions_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_kb_article_versions_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_article_versions")),
+        sa.UniqueConstraint("article_id", "version", name="uq_kb_article_versions"),
+    )
+    with op.batch_alter_table("kb_article_versions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_article_versions_author_id"), ["author_id"], unique=False)
+
+    op.create_table(
+        "kb_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_attachments_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_attachments")),
+    )
+    with op.batch_alter_table("kb_attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_attachments_article_id"), ["article_id"], unique=False)
+
+    op.create_table(
+        "kb_deflections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=10), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("query", sa.String(length=500), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_deflections_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_kb_deflections_organization_id_organizations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_kb_deflections_user_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_deflections")),
+    )
+    with op.batch_alter_table("kb_deflections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_deflections_article_id"), ["article_id"], unique=False)
+        batch_op.create_index("ix_kb_deflections_created", ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_deflections_organization_id"), ["organization_id"], unique=False)
+
+    op.create_table(
+        "kb_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("browser_id", sa.String(length=64), nullable=True),
+        sa.Column("helpful", sa.Boolean(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["kb_articles.id"], name=op.f("fk_kb_feedback_article_id_kb_articles"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_kb_feedback_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_feedback")),
+        sa.UniqueConstraint("article_id", "browser_id", name="uq_kb_feedback_browser"),
+        sa.UniqueConstraint("article_id", "user_id", name="uq_kb_feedback_user"),
+    )
+    with op.batch_alter_table("kb_feedback", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_feedback_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "kb_ticket_articles",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_ticket_articles_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_kb_ticket_articles_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "article_id", name=op.f("pk_kb_ticket_articles")),
+    )
+    with op.batch_alter_table("kb_ticket_articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_ticket_articles_article_id"), ["article_id"], unique=False)
+
+    op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("invoice_id", sa.Integer(), nullable=False),
@@ -1977,6 +2178,28 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_payments_import_id"))
 
     op.drop_table("payments")
+    with op.batch_alter_table("kb_ticket_articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_ticket_articles_article_id"))
+
+    op.drop_table("kb_ticket_articles")
+    with op.batch_alter_table("kb_feedback", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_feedback_user_id"))
+
+    op.drop_table("kb_feedback")
+    with op.batch_alter_table("kb_deflections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_deflections_organization_id"))
+        batch_op.drop_index("ix_kb_deflections_created")
+        batch_op.drop_index(batch_op.f("ix_kb_deflections_article_id"))
+
+    op.drop_table("kb_deflections")
+    with op.batch_alter_table("kb_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_attachments_article_id"))
+
+    op.drop_table("kb_attachments")
+    with op.batch_alter_table("kb_article_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_article_versions_author_id"))
+
+    op.drop_table("kb_article_versions")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_invoice_lines_invoice")
 
@@ -2047,6 +2270,16 @@ def downgrade():
         batch_op.drop_index("ix_report_facts_created")
 
     op.drop_table("report_ticket_facts")
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_kb_articles_translation_of")
+        batch_op.drop_index("ix_kb_articles_status_visibility")
+        batch_op.drop_index("ix_kb_articles_source_ticket")
+        batch_op.drop_index("ix_kb_articles_service")
+        batch_op.drop_index("ix_kb_articles_search", postgresql_using="gin")
+        batch_op.drop_index("ix_kb_articles_language")
+        batch_op.drop_index(batch_op.f("ix_kb_articles_author_id"))
+
+    op.drop_table("kb_articles")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
@@ -2218,5 +2451,6 @@ def downgrade():
         batch_op.drop_index("ix_audit_entries_actor")
 
     op.drop_table("audit_entries")
+    op.drop_table("assist_models")
     op.drop_table("access_settings")
     # ### end Alembic commands ###
