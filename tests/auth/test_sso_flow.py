@@ -31,8 +31,10 @@ def user_count() -> int:
 
 
 def logged_in_as(client) -> str | None:
+    """The id of the user the session carries (Flask-Login's ``_user_id``, "<id>" or "<id>:<version>")."""
     with client.session_transaction() as s:
-        return s.get("_user_id")
+        value = s.get("_user_id")
+    return value.split(":")[0] if value else None
 
 
 def test_login_redirects_to_the_provider_with_pkce_state_and_nonce(client, sso, app):
@@ -205,6 +207,9 @@ def test_logout_ends_the_session_at_the_provider(client, app, sso, sso_login, ma
     assert params["post_logout_redirect_uri"] == f"{app.config['PUBLIC_BASE_URL']}/login"
     assert params["id_token_hint"].count(".") == 2
     assert logged_in_as(client) is None
+    # Browsers apply the CSP's form-action to the logout form's redirect: the provider is allowed.
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {sso.issuer}" in csp
 
 
 def test_password_logout_stays_in_presidio(client, sso, login, make_user):
