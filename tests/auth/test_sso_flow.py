@@ -254,3 +254,11 @@ def test_provider_error_answer_is_a_clear_refusal(client, sso):
     response = client.get(f"/login/oidc/callback?error=access_denied&state={state}")
     assert response.status_code == 403
     assert "access_denied" in response.get_data(as_text=True)
+
+
+def test_issuer_configured_with_a_trailing_slash(client, app, sso, sso_login, make_user):
+    app.config["OIDC_ISSUER"] = sso.issuer + "/"
+    user = make_user("operator", fiscal_code=MARIO)
+    sso.identity = {"sub": "a", "fiscal_number": MARIO}
+    assert sso_login().status_code == 302
+    assert logged_in_as(client) == str(user.id)
