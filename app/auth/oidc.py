@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -238,7 +238,7 @@ def verify_id_token(id_token: str, *, nonce: str, now: int | None = None) -> dic
     registry = jwt.JWTClaimsRegistry(
         now=now,
         leeway=CLOCK_LEEWAY,
-        iss={"essential": True, "value": issuer()},
+        iss={"essential": True, "value": str(metadata()["issuer"])},  # exactly as the provider writes it
         aud={"essential": True, "value": client_id},
         exp={"essential": True},
         sub={"essential": True},
@@ -252,6 +252,22 @@ def verify_id_token(id_token: str, *, nonce: str, now: int | None = None) -> dic
     if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != client_id:
         raise OidcError("id_token rifiutato: azp diverso dal client")
     return claims
+
+
+def origins() -> list[str]:
+    """Where the browser goes for the provider (the issuer, and its logout endpoint once known), for the CSP."""
+    found = []
+    candidates = [issuer()]
+    hit = _cache.get(f"meta:{issuer()}")
+    if hit is not None and isinstance(hit.value.get("end_session_endpoint"), str):
+        candidates.append(hit.value["end_session_endpoint"])
+    for url in candidates:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in found:
+                found.append(origin)
+    return found
 
 
 def end_session_url(*, id_token_hint: str | None, post_logout_redirect_uri: str) -> str | None:

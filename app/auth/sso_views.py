@@ -4,6 +4,7 @@ access settings, and the logout at the provider (RP-initiated) after Presidio's 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,6 @@ from wtforms import BooleanField
 
 from app.auth import oidc, sso
 from app.auth.permissions import permission_required, register
-from app.auth.views import _safe_next
 
 bp = Blueprint("sso", __name__)
 
@@ -22,6 +22,16 @@ register({"admin.access": ("admin",)})
 
 SESSION_STATE = "oidc_state"
 SESSION_ID_TOKEN = "oidc_id_token"  # noqa: S105 - the session key's name, not a secret
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A page of this site to go back to after the login (never another site)."""
+    if not target or len(target) > 500:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 class AccessForm(FlaskForm):
@@ -90,15 +100,30 @@ def access_settings():
 
 
 def _on_login(sender: Any, user: Any) -> None:
-    method, level, acr = g.get("login_method") or ("password", None, None)
-    if method != "oidc":
+    """Every sign-in in the audit log: how and at which level (a session renewed elsewhere is not one)."""
+    if g.get("login_method"):
+        method, level, acr = g.login_method
+    elif request.endpoint == "auth.login":
+        method, level, acr = "password", None, None
         session.pop(SESSION_ID_TOKEN, None)
+    else:
+        return
     sso.record_login(user=user, method=method, level=level, acr=acr)
 
 
 def _before_logout() -> None:
     if request.endpoint == "auth.logout" and request.method == "POST":
         g.oidc_logout_hint = session.get(SESSION_ID_TOKEN)
+
+
+def _csp_allows_logout_at_provider(response: Any) -> Any:
+    """The logout form (on every page) ends in a redirect to the provider: ``form-action`` must allow it."""
+    if oidc.configured() and "Content-Security-Policy" not in response.headers:
+        from app.security import CSP
+
+        allowed = " ".join(["'self'", *oidc.origins()])
+        response.headers["Content-Security-Policy"] = CSP.replace("form-action 'self'", f"form-action {allowed}")
+    return response
 
 
 def _after_logout(response: Any) -> Any:
@@ -125,6 +150,7 @@ def init_app(app: Flask) -> None:
     user_logged_in.connect(_on_login, app, weak=False)
     app.before_request(_before_logout)
     app.after_request(_after_logout)
+    app.after_request(_csp_allows_logout_at_provider)  # runs before app.security's, which keeps it
 
     @app.context_processor
     def _sso_globals() -> dict[str, Any]:

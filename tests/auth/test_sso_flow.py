@@ -31,8 +31,10 @@ def user_count() -> int:
 
 
 def logged_in_as(client) -> str | None:
+    """The id of the user the session carries (Flask-Login's ``_user_id``, "<id>" or "<id>:<version>")."""
     with client.session_transaction() as s:
-        return s.get("_user_id")
+        value = s.get("_user_id")
+    return value.split(":")[0] if value else None
 
 
 def test_login_redirects_to_the_provider_with_pkce_state_and_nonce(client, sso, app):
@@ -205,6 +207,9 @@ def test_logout_ends_the_session_at_the_provider(client, app, sso, sso_login, ma
     assert params["post_logout_redirect_uri"] == f"{app.config['PUBLIC_BASE_URL']}/login"
     assert params["id_token_hint"].count(".") == 2
     assert logged_in_as(client) is None
+    # Browsers apply the CSP's form-action to the logout form's redirect: the provider is allowed.
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {sso.issuer}" in csp
 
 
 def test_password_logout_stays_in_presidio(client, sso, login, make_user):
@@ -249,3 +254,11 @@ def test_provider_error_answer_is_a_clear_refusal(client, sso):
     response = client.get(f"/login/oidc/callback?error=access_denied&state={state}")
     assert response.status_code == 403
     assert "access_denied" in response.get_data(as_text=True)
+
+
+def test_issuer_configured_with_a_trailing_slash(client, app, sso, sso_login, make_user):
+    app.config["OIDC_ISSUER"] = sso.issuer + "/"
+    user = make_user("operator", fiscal_code=MARIO)
+    sso.identity = {"sub": "a", "fiscal_number": MARIO}
+    assert sso_login().status_code == 302
+    assert logged_in_as(client) == str(user.id)
