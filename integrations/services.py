@@ -130,3 +130,26 @@ def replay_delivery(endpoint_id: int, delivery_id: int, *, actor: Any) -> Webhoo
         deliveries.replay(db.session(), delivery)
         audit.record(object_type="webhook_deliveries", object_id=delivery.id, action="replay")
     return delivery
+
+
+def replay_failed(endpoint_id: int, *, actor: Any, limit: int = 1000) -> int:
+    """Send again every failed delivery of an endpoint (after it was fixed and reactivated)."""
+    endpoint = get_endpoint(endpoint_id, actor=actor)
+    if not endpoint.active:
+        raise Conflict("riattiva l'endpoint prima di ripetere le consegne", {"active": ["endpoint in pausa"]})
+    failed = list(
+        db.session.scalars(
+            sa.select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.FAILED)
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
+    with transaction(actor=actor):
+        for delivery in failed:
+            deliveries.replay(db.session(), delivery)
+        if failed:
+            audit.record(
+                object_type="webhook_endpoints", object_id=endpoint.id, action="replay", changes={"n": len(failed)}
+            )
+    return len(failed)

@@ -96,6 +96,16 @@ def webhook_replay(endpoint_id: int, delivery_id: int):
     return redirect(url_for("integrations.webhook_detail", endpoint_id=endpoint_id))
 
 
+@bp.route("/integrazioni/webhook/<int:endpoint_id>/ripeti-fallite", methods=["POST"])
+@login_required
+@permission_required(services.PERM)
+def webhook_replay_failed(endpoint_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    n = services.replay_failed(endpoint_id, actor=current_user)
+    flash(_("%(n)d consegne rimesse in coda.", n=n), "success")
+    return redirect(url_for("integrations.webhook_detail", endpoint_id=endpoint_id))
+
+
 @bp.route("/integrazioni/webhook/<int:endpoint_id>/elimina", methods=["POST"])
 @login_required
 @permission_required(services.PERM)

@@ -263,3 +263,30 @@ def test_admin_page_registers_shows_the_log_and_replays(
     db.session.expire_all()
     assert db.session.get(WebhookDelivery, delivery.id).status == DeliveryStatus.DELIVERED
     assert len(receiver.requests) == 2
+
+
+def test_after_a_pause_the_admin_reactivates_and_replays_every_failed_delivery(
+    db, app, admin, endpoint, receiver, run_jobs, login, client, get_csrf
+):
+    app.config["WEBHOOK_PAUSE_AFTER"] = 1
+    try:
+        receiver.statuses = [500]
+        _open_ticket(admin)
+        run_jobs()
+    finally:
+        app.config["WEBHOOK_PAUSE_AFTER"] = 15
+    db.session.expire_all()
+    assert db.session.get(WebhookEndpoint, endpoint.id).active is False
+    login(admin)
+    path = f"/integrazioni/webhook/{endpoint.id}"
+    refused = client.post(f"{path}/ripeti-fallite", data={"csrf_token": get_csrf(path)})
+    assert refused.status_code == 409  # paused: reactivate first
+    from integrations.services import update_endpoint
+
+    update_endpoint(endpoint.id, actor=admin, active=True)
+    receiver.statuses = [200]
+    assert client.post(f"{path}/ripeti-fallite", data={"csrf_token": get_csrf(path)}).status_code == 302
+    run_jobs()
+    db.session.expire_all()
+    assert [d.status for d in db.session.scalars(sa.select(WebhookDelivery))] == [DeliveryStatus.DELIVERED]
+    assert db.session.get(WebhookEndpoint, endpoint.id).consecutive_failures == 0
