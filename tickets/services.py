@@ -1445,3 +1445,6 @@ def page_tickets(
         else:
             next_cursor = encode_cursor([last.id])
     return rows, next_cursor
+
+
+from tickets.seams import is_business_time, open_tickets_of, portal_url, staff_replies_since  # noqa: E402, F401

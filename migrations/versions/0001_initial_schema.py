@@ -1301,6 +1301,7 @@ def upgrade():
         sa.Column("service_id", sa.Integer(), nullable=True),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.Column("client_ip", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["claimed_by_id"], ["users.id"], name=op.f("fk_inbound_items_claimed_by_id_users"), ondelete="SET NULL"
         ),
@@ -1349,6 +1350,7 @@ def upgrade():
     with op.batch_alter_table("inbound_items", schema=None) as batch_op:
         batch_op.create_index("ix_inbound_items_channel_status_id", ["channel", "status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_items_claimed_by_id"), ["claimed_by_id"], unique=False)
+        batch_op.create_index("ix_inbound_items_client_ip", ["client_ip", "received_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_items_mailbox_id"), ["mailbox_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_items_message_id"), ["message_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inbound_items_organization_id"), ["organization_id"], unique=False)
@@ -1776,6 +1778,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_inbound_items_organization_id"))
         batch_op.drop_index(batch_op.f("ix_inbound_items_message_id"))
         batch_op.drop_index(batch_op.f("ix_inbound_items_mailbox_id"))
+        batch_op.drop_index("ix_inbound_items_client_ip")
         batch_op.drop_index(batch_op.f("ix_inbound_items_claimed_by_id"))
         batch_op.drop_index("ix_inbound_items_channel_status_id")
 
