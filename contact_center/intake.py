@@ -274,6 +274,7 @@ def quarantine(
         item.body_text = strip_unsafe(str(summary.get("body_text") or ""))
         item.raw_id = summary.get("raw_id")
         item.mailbox_id = summary.get("mailbox_id")
+        item.client_ip = summary.get("client_ip")
         db.session.flush()
         savepoint.commit()
         return item

@@ -23,7 +23,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.errors import Invalid, NotFound, Unauthorized
@@ -41,6 +40,7 @@ from contact_center.forms import (
     WebRequestForm,
 )
 from contact_center.models import InboundChannel, InboundItem, InboundStatus, RawSource
+from contact_center.web import page_or_400
 
 bp = Blueprint("contact_center", __name__, static_folder="static", static_url_path="/contact-center/static")
 
@@ -83,7 +83,7 @@ def inbox():
         "q": (args.get("q") or "").strip() or None,
     }
     stmt = services.inbox_query(**filters, user_id=current_user.id)
-    items, next_cursor = keyset_page(stmt, [InboundItem.id], limit=PAGE_SIZE, cursor=args.get("cursor"))
+    items, next_cursor = page_or_400(stmt, [InboundItem.id], limit=PAGE_SIZE, cursor=args.get("cursor"))
     org_names = sources.organization_names({i.organization_id for i in items if i.organization_id})
     next_url = (
         url_for("contact_center.inbox", **{k: v for k, v in args.items() if k != "cursor"}, cursor=next_cursor)

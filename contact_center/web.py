@@ -8,9 +8,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash
+from flask import abort, flash
 
-from app.errors import DomainError
+from app.errors import DomainError, Invalid
 from app.extensions import db
 
 
@@ -36,3 +36,16 @@ def flash_domain_errors(back: Callable[..., Any]) -> Callable[[Callable[..., Any
         return wrapped
 
     return decorate
+
+
+def page_or_400(stmt: Any, columns: list[Any], *, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+    """``keyset_page`` for a page whose ``?cursor=`` came from the address bar: a malformed or foreign
+    cursor is a bad request (400), as the robustness promises say, not a form error."""
+    from app.api import keyset_page
+
+    try:
+        return keyset_page(stmt, columns, limit=limit, cursor=cursor)
+    except Invalid as exc:
+        if "cursor" in (exc.fields or {}):
+            abort(400)
+        raise

@@ -143,7 +143,13 @@ def submit(
             payload,
             dedupe_key=f"web:{nonce}",
             kind=InboundChannel.WEB,
-            summary={"subject": subject, "sender_name": name, "sender_email": email, "body_text": description},
+            summary={
+                "subject": subject,
+                "sender_name": name,
+                "sender_email": email,
+                "body_text": description,
+                "client_ip": client_ip,
+            },
         )
     return outcome.item
 

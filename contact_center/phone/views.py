@@ -21,13 +21,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.api import keyset_page
 from app.auth.permissions import can, permission_required
 from app.storage import send_download
 from contact_center import sources
 from contact_center.phone import forms, services
 from contact_center.phone.models import Call, CallOutcome, SmsMessage
-from contact_center.web import flash_domain_errors
+from contact_center.web import flash_domain_errors, page_or_400
 
 bp = Blueprint("phone", __name__, url_prefix="/contact-center/telefono")
 
@@ -340,7 +339,7 @@ def call_log():
         since=local_midnight(form.since.data) if form.since.data else None,
         until=local_midnight(form.until.data + dt.timedelta(days=1)) if form.until.data else None,
     )
-    calls, next_cursor = keyset_page(stmt, [Call.started_at, Call.id], limit=50, cursor=request.args.get("cursor"))
+    calls, next_cursor = page_or_400(stmt, [Call.started_at, Call.id], limit=50, cursor=request.args.get("cursor"))
     next_url = None
     if next_cursor:
         args = request.args.to_dict()
@@ -384,7 +383,7 @@ def sms_list():
             )
             flash(_("SMS in invio."), "success")
             return redirect(url_for("phone.sms_list"))
-    messages, next_cursor = keyset_page(
+    messages, next_cursor = page_or_400(
         sa.select(SmsMessage), [SmsMessage.created_at, SmsMessage.id], limit=50, cursor=request.args.get("cursor")
     )
     next_url = url_for("phone.sms_list", cursor=next_cursor) if next_cursor else None

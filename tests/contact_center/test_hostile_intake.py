@@ -181,3 +181,17 @@ def test_log_manual_call_and_update_call_share_one_rule_for_the_contacts_ente(db
             raise AssertionError("a contact of another ente was accepted")
     call = services.log_manual_call(actor=operator, number=None, contact_id=other.id)
     assert (call.organization_id, call.contact_id) == (bitonto.id, other.id)
+
+
+def test_hostile_messages_over_imap_do_not_stop_the_poll(db, dovecot, imap_account, make_mailbox, comune):
+    from contact_center.channels.imap import poll_mailbox
+
+    mailbox = make_mailbox()
+    batch = hostile_batch()
+    for raw in batch.values():
+        dovecot.deliver(imap_account["user"], imap_account["password"], raw)
+    result = poll_mailbox(mailbox.id)
+    assert (result["error"], result["fetched"], result["failed"]) == (None, len(batch), 0)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == len(batch)
+    flags = dovecot.flags(imap_account["user"], imap_account["password"])
+    assert len(flags) == len(batch) and all("\\Seen" in f for f in flags)
