@@ -113,6 +113,7 @@ def receive(data: InboundData) -> tuple[InboundItem, bool]:
     if existing is not None and not _is_failure(existing):
         return existing, False
     with transaction():
+        savepoint = db.session.begin_nested()  # a new row goes in the savepoint: a lost race leaves nothing
         if existing is not None:
             item = existing
             for name, value in values.items():
@@ -124,13 +125,14 @@ def receive(data: InboundData) -> tuple[InboundItem, bool]:
         if item.status != InboundStatus.NEW:
             item.handled_at = utcnow()
         try:
-            with db.session.begin_nested():
-                db.session.flush()
+            db.session.flush()
         except sa.exc.IntegrityError:  # the same key raced in: the first one wins
+            _rollback(savepoint)
             again = _by_key(values["dedupe_key"])
             if again is None:
                 raise
             return again, False
+        savepoint.commit()
         _file(item, data)
     return item, True
 

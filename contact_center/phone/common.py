@@ -78,6 +78,19 @@ def open_tickets_for(*, organization_id: int | None = None, contact_id: int | No
     return open_tickets_of(organization_id=organization_id, contact_id=contact_id, limit=limit)
 
 
+def operator_targets() -> tuple[list[str], list[str]]:
+    """Numbers and Twilio Client identities of the active operators (where an inbound call rings)."""
+    from app.auth.models import Role, User
+    from crm.services import normalize_phone
+
+    users = db.session.scalars(
+        sa.select(User).where(User.active.is_(True), User.role.in_([Role.OPERATOR]), User.phone.is_not(None))
+    )
+    numbers = [n for n in (normalize_phone(u.phone) for u in users) if n]
+    identities = [c.strip() for c in (current_app.config.get("PHONE_CLIENT_IDENTITIES") or "").split(",") if c.strip()]
+    return numbers, identities
+
+
 def caller_label(obj: Any) -> str:
     from crm.services import get_contact
 

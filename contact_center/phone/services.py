@@ -29,6 +29,7 @@ from contact_center.phone.common import (
     caller_label,
     identify_caller,
     open_tickets_for,
+    operator_targets,
     public_url,
     twilio_configured,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "note_sms_failure",
     "notify_requesters_by_sms",
     "open_tickets_for",
+    "operator_targets",
     "process_sms",
     "public_url",
     "receive_sms",

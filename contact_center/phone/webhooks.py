@@ -19,9 +19,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from app.auth.models import Role, User
 from app.db import utcnow
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.text import strip_unsafe
 from contact_center.phone import services
 
@@ -128,18 +127,6 @@ def voicemail(response: VoiceResponse, *, closed: bool) -> VoiceResponse:
     return response
 
 
-def operator_targets() -> tuple[list[str], list[str]]:
-    """Numbers and Twilio Client identities of the active operators."""
-    from crm.services import normalize_phone
-
-    users = db.session.scalars(
-        db.select(User).where(User.active.is_(True), User.role.in_([Role.OPERATOR]), User.phone.is_not(None))
-    )
-    numbers = [n for n in (normalize_phone(u.phone) for u in users) if n]
-    identities = [c.strip() for c in (current_app.config.get("PHONE_CLIENT_IDENTITIES") or "").split(",") if c.strip()]
-    return numbers, identities
-
-
 def route_to_operators(response: VoiceResponse) -> VoiceResponse:
     """Inside business hours: the operators' phones (``<Dial>``) or the queue (``<Enqueue>``)."""
     mode = current_app.config.get("PHONE_ROUTING", "dial")
@@ -151,7 +138,7 @@ def route_to_operators(response: VoiceResponse) -> VoiceResponse:
             method="POST",
         )
         return response
-    numbers, identities = operator_targets()
+    numbers, identities = services.operator_targets()
     if not numbers and not identities:
         return voicemail(response, closed=False)
     say(response, "La stiamo mettendo in contatto con un operatore. Attenda in linea.")
