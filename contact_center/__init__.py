@@ -8,9 +8,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from contact_center import api, cli, jobs, models, panels, permissions, replies, views  # noqa: F401
+    from contact_center import api, cli, jobs, mailflow, models, panels, permissions, replies, views, webform  # noqa: F401
 
     replies.init_replies()
+    mailflow.init_mailflow()
+    webform.init_webform()
     panels.register()
     app.cli.add_command(cli.mail_cli)
     views.init_views(app)

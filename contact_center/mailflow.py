@@ -3,21 +3,20 @@
 ``store_raw`` writes the bytes exactly as received (one row per Message-ID, or per content hash when
 there is none) and commits. ``process_raw`` turns a stored message into an ``InboundItem`` and, for a
 known sender or a reply, into a ticket or a ticket message — all in one transaction, so a crash at
-any point leaves either nothing or everything, and a retry converges. A message that makes
-processing raise stays stored as ``failed`` (quarantine) with its error, for an admin to reprocess.
+any point leaves either nothing or everything, and a retry converges. This module is the email and PEC
+adapter of ``contact_center.intake`` (``adapt_raw``): it depends on the intake, never the reverse. A
+message that makes processing raise is quarantined alone: the row stays ``failed`` with its error and
+the triage inbox shows it with its reason, for staff to inspect and retry.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 import re
-import traceback
-from collections.abc import Callable, Iterator
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,9 +25,12 @@ from flask import current_app
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.mail import OutboundEmail, queue_email, suppress, tickets_from_references
+from app.mail import OutboundEmail, suppress, tickets_from_references
+from app.text import header_safe
+from contact_center import intake
 from contact_center.channels import email as em
 from contact_center.channels import pec
+from contact_center.intake import InboundData, clean_json
 from contact_center.models import (
     InboundChannel,
     InboundItem,
@@ -39,10 +41,9 @@ from contact_center.models import (
     RawMessage,
     RawSource,
     RawStatus,
-    RoutingRule,
     RuleAction,
-    RuleKind,
 )
+from contact_center.routing import batch_cache, cached, match_rule, store_blob_meta
 
 log = logging.getLogger("presidio.contact_center")
 
@@ -57,7 +58,7 @@ def dedupe_key_for(raw: bytes) -> tuple[str, str | None]:
     message_id = None
     try:
         headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        message_id = em.normalize_message_id(str(headers.get("Message-ID") or ""))
+        message_id = em.normalize_message_id(header_safe(str(headers.get("Message-ID") or "")))
     except Exception:  # noqa: BLE001
         message_id = None
     if message_id:
@@ -130,7 +131,7 @@ def process_raw(raw_id: int, *, actor: Any = None) -> InboundItem | None:
             raise NotFound("messaggio non trovato")
         if row.status == RawStatus.PROCESSED:
             return db.session.scalar(sa.select(InboundItem).where(InboundItem.raw_id == row.id))
-        with _batch_cache():
+        with batch_cache():
             return _process_locked(row)
 
 
@@ -142,7 +143,7 @@ def process_pending(*, batch_size: int | None = None, max_batches: int = 50, ids
     size = batch_size or current_app.config.get("INGEST_BATCH_SIZE", 20)
     done = 0
     for _ in range(max_batches):
-        with transaction(), _batch_cache():
+        with transaction(), batch_cache():
             query = (
                 sa.select(RawMessage)
                 .where(RawMessage.status == RawStatus.PENDING)
@@ -186,51 +187,38 @@ PROCESS_JOB = "contact_center.process_pending"
 
 
 def _process_locked(row: RawMessage) -> InboundItem | None:
-    """Process one locked pending row inside the caller's transaction, in a savepoint."""
-    session = db.session()
-    savepoint = session.begin_nested()
-    try:
-        item = _process(row)
+    """Process one locked pending row inside the caller's transaction. The intake runs it in a
+    savepoint: a message that fails is quarantined alone (the row ``failed`` with its error, an item
+    in triage with the reason) and the caller's batch goes on."""
+    outcome = intake.submit(
+        "email",
+        {"raw_id": row.id},
+        dedupe_key=row.dedupe_key,
+        kind=InboundChannel.EMAIL,
+        summary=_summary(row),
+    )
+    row.attempts += 1
+    if outcome.ok:
         row.status = RawStatus.PROCESSED
         row.processed_at = utcnow()
         row.error = None
-        row.attempts += 1
-        savepoint.commit()
-        return item
-    except Exception as exc:  # noqa: BLE001 - quarantine, never lose the message
-        if savepoint.is_active:
-            savepoint.rollback()
-        session.info.pop("audit_pending", None)  # changes of the rolled-back work are not history
-        log.exception("inbound message %s failed to process", row.id)
-        row.status = RawStatus.FAILED
-        row.attempts += 1
-        row.error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=5))[-4000:]
-        return None
+        return outcome.item
+    row.status = RawStatus.FAILED
+    row.error = outcome.error
+    return None
 
 
-_BATCH: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("ingest_batch", default=None)
-
-
-@contextlib.contextmanager
-def _batch_cache() -> Iterator[None]:
-    """Settings read once per batch (routing rules, our own addresses), not once per message."""
-    if _BATCH.get() is not None:
-        yield
-        return
-    token = _BATCH.set({})
+def _summary(row: RawMessage) -> dict[str, Any]:
+    """What a failed message shows in triage: its subject and sender, read as leniently as possible."""
+    out: dict[str, Any] = {"raw_id": row.id, "mailbox_id": row.mailbox_id}
     try:
-        yield
-    finally:
-        _BATCH.reset(token)
-
-
-def _cached(key: str, load: Callable[[], Any]) -> Any:
-    cache = _BATCH.get()
-    if cache is None:
-        return load()
-    if key not in cache:
-        cache[key] = load()
-    return cache[key]
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(row.raw[:65536])
+        out["subject"] = em._decode_words(str(headers.get("Subject") or ""))[:300]
+        name, address = parseaddr(em._decode_words(str(headers.get("From") or "")))
+        out["sender_name"], out["sender_email"] = name[:200], address.lower()[:254]
+    except Exception:  # noqa: BLE001, S110 - a summary is best effort; the raw message is kept anyway
+        pass
+    return out
 
 
 def reprocess(*, raw_id: int, actor: Any = None) -> InboundItem | None:
@@ -245,7 +233,7 @@ def reprocess(*, raw_id: int, actor: Any = None) -> InboundItem | None:
 
 def own_addresses() -> set[str]:
     """Our addresses and domains: mail from them (or looping through them) is never a request."""
-    return _cached("own_addresses", _own_addresses)
+    return cached("own_addresses", _own_addresses)
 
 
 def _own_addresses() -> set[str]:
@@ -259,11 +247,16 @@ def _own_addresses() -> set[str]:
     return own
 
 
-def _process(row: RawMessage) -> InboundItem:
+def adapt_raw(payload: dict[str, Any]) -> InboundData | InboundItem | None:
+    """The email and PEC adapter: a stored message as the intake's ``InboundData`` (a PEC receipt is
+    filed with the message it proves and recorded as ignored)."""
+    row = db.session.get(RawMessage, payload["raw_id"])
+    if row is None:
+        raise NotFound("messaggio non trovato")
     msg = em.parse_bytes(row.raw)
     mailbox = db.session.get(Mailbox, row.mailbox_id) if row.mailbox_id else None
-    channel = InboundChannel.WEB if row.source == RawSource.WEB else InboundChannel.EMAIL
-    base = {"raw_id": row.id, "dedupe_key": row.dedupe_key, "mailbox_id": row.mailbox_id, "received_at": utcnow()}
+    channel = InboundChannel.EMAIL
+    base = {"raw_id": row.id, "dedupe_key": row.dedupe_key, "mailbox_id": row.mailbox_id}
 
     receipt = pec.receipt_kind(msg)
     if receipt:
@@ -277,9 +270,8 @@ def _process(row: RawMessage) -> InboundItem:
         channel = InboundChannel.PEC
         content = envelope.inner or msg
     elif transport:  # "errore": a transport anomaly, not a request
-        parsed = em.parse(msg)
-        return _store_item(
-            base, channel=InboundChannel.PEC, parsed=parsed, status=InboundStatus.IGNORED, reason="anomalia PEC"
+        return _data(
+            base, channel=InboundChannel.PEC, parsed=em.parse(msg), status=InboundStatus.IGNORED, reason="anomalia PEC"
         )
     elif mailbox is not None and mailbox.kind == MailboxKind.PEC:
         channel = InboundChannel.PEC  # a plain message into a PEC box (non-certified sender)
@@ -290,31 +282,21 @@ def _process(row: RawMessage) -> InboundItem:
         if not parsed.subject:
             parsed.subject = pec.strip_pec_subject(em.header(msg, "Subject"))
         parsed.message_id = parsed.message_id or em.normalize_message_id(envelope.daticert.get("msgid"))
-    form = _web_fields(msg) if row.source == RawSource.WEB else {}
 
-    if form.get("honeypot"):
-        return _store_item(
-            base,
-            channel=channel,
-            parsed=parsed,
-            status=InboundStatus.SPAM,
-            reason="modulo web: campo trappola compilato",
-        )
-    if row.source != RawSource.WEB:
-        auto = em.automatic_reason(content, parsed, own_addresses())
-        if auto:
-            for address, status in em.permanent_failures(msg):
-                suppress(address=address, reason=f"{status}: rimbalzo permanente")
-            return _store_item(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=auto)
+    auto = em.automatic_reason(content, parsed, own_addresses())
+    if auto:
+        for address, status in em.permanent_failures(msg):
+            suppress(address=address, reason=f"{status}: rimbalzo permanente")
+        return _data(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=auto)
 
     from crm.services import match_email
 
-    sender = form.get("email") or parsed.from_addr
+    sender = parsed.from_addr
     match = match_email(sender)
     rule = match_rule(sender=sender, subject=parsed.subject, body=parsed.text, mailbox_id=row.mailbox_id)
-    org_id = form.get("organization_id") or match.organization_id
+    org_id = match.organization_id
     confidence = match.confidence
-    automatic = org_id is not None  # a known sender (or the form's ente) gets a ticket straight away
+    automatic = org_id is not None  # a known sender gets a ticket straight away
     if org_id is None and rule is not None and rule.organization_id:
         org_id, confidence, automatic = rule.organization_id, "probable", True  # an admin's domain rule
     if org_id is None:
@@ -322,91 +304,38 @@ def _process(row: RawMessage) -> InboundItem:
 
         org_id = likely_organization(sender)  # a suggestion for triage, never a ticket by itself
         confidence = "probable" if org_id else None
-    service_id = (
-        form.get("service_id")
-        or (rule.service_id if rule else None)
-        or (mailbox.default_service_id if mailbox else None)
-    )
-    team_id = (rule.team_id if rule else None) or (mailbox.default_team_id if mailbox else None)
-    priority = (rule.priority if rule else None) or "normal"
 
-    item = _store_item(
+    data = _data(
         base,
         channel=channel,
         parsed=parsed,
         status=InboundStatus.NEW,
         sender=sender,
-        sender_name=form.get("name") or parsed.from_name,
-        sender_phone=form.get("phone"),
         organization_id=org_id,
         contact_id=match.contact_id if match.organization_id == org_id else None,
         match_confidence=confidence,
-        service_id=service_id,
-        team_id=team_id,
-        priority=priority,
+        service_id=(rule.service_id if rule else None) or (mailbox.default_service_id if mailbox else None),
+        team_id=(rule.team_id if rule else None) or (mailbox.default_team_id if mailbox else None),
+        priority=(rule.priority if rule else None) or "normal",
     )
     if envelope is not None:
-        item.meta = {**item.meta, "pec": {"daticert": envelope.daticert, "envelope_subject": em.header(msg, "Subject")}}
-        item.meta = {**item.meta, "evidence": [_store_blob(a) for a in envelope.evidence]}
-
-    if rule is not None and rule.action == RuleAction.QUARANTINE:
-        item.status, item.reason = InboundStatus.QUARANTINED, f"regola «{rule.name}»"
-        return item
-    if rule is not None and rule.action == RuleAction.SPAM:
-        item.status, item.reason = InboundStatus.SPAM, f"regola «{rule.name}»"
-        return item
-
-    from contact_center import intake
-
-    thread_ticket = find_thread(parsed, sender_org_id=match.organization_id)
-    if thread_ticket is not None:
-        intake.attach_inbound_to_ticket(item_id=item.id, ticket_id=thread_ticket)
-        return item
-    if automatic or channel == InboundChannel.WEB:
-        intake.create_ticket_from_inbound(
-            item_id=item.id,
-            organization_id=org_id,
-            service_id=service_id,
-            team_id=team_id,
-            priority=priority,
-            contact_id=item.contact_id,
-        )
-    return item
-
-
-def _web_fields(msg: Message) -> dict[str, Any]:
-    def as_int(name: str) -> int | None:
-        value = em.header(msg, name)
-        return int(value) if value.isdigit() else None
-
-    return {
-        "organization_id": as_int("X-Presidio-Organization"),
-        "service_id": as_int("X-Presidio-Service"),
-        "phone": em.header(msg, "X-Presidio-Phone") or None,
-        "name": em.header(msg, "X-Presidio-Name") or None,
-        "email": (em.header(msg, "X-Presidio-Email") or "").lower() or None,
-        "honeypot": em.header(msg, "X-Presidio-Honeypot") == "1",
-    }
+        data.meta["pec"] = {"daticert": envelope.daticert, "envelope_subject": em.header(msg, "Subject")}
+        data.meta["evidence"] = [_store_blob(a) for a in envelope.evidence]
+    if rule is not None and rule.action in (RuleAction.QUARANTINE, RuleAction.SPAM):
+        quarantined = rule.action == RuleAction.QUARANTINE
+        data.status = InboundStatus.QUARANTINED if quarantined else InboundStatus.SPAM
+        data.reason = f"regola «{rule.name}»"
+        return data
+    data.reply_to_ticket_id = find_thread(parsed, sender_org_id=match.organization_id)
+    data.open_ticket = automatic
+    return data
 
 
 def _store_blob(att: em.Attachment) -> dict[str, Any]:
-    """Write the bytes where ticket attachments live (content-addressed) and describe them."""
-    import os
-
-    from tickets.services import store_blob
-
-    store_blob(att.data, att.content_type)
-    return {
-        "filename": os.path.basename(att.filename.replace("\\", "/"))[:255] or "allegato",
-        "content_type": att.content_type,
-        "size": len(att.data),
-        "sha256": att.sha256,
-        "content_id": att.content_id,
-        "inline": att.inline,
-    }
+    return store_blob_meta(att.data, att.filename, att.content_type, att.content_id, att.inline)
 
 
-def _store_item(
+def _data(
     base: dict[str, Any],
     *,
     channel: InboundChannel,
@@ -414,19 +343,18 @@ def _store_item(
     status: InboundStatus,
     reason: str | None = None,
     sender: str | None = None,
-    sender_name: str | None = None,
     **extra: Any,
-) -> InboundItem:
+) -> InboundData:
     body = em.trim_reply(parsed.text)
-    item = InboundItem(
+    return InboundData(
         **base,
         channel=channel,
         status=status,
         reason=reason,
         message_id=parsed.message_id,
         sender_email=(sender or parsed.from_addr or None),
-        sender_name=(sender_name or parsed.from_name or "")[:200],
-        subject=(parsed.subject or "")[:300],
+        sender_name=parsed.from_name or "",
+        subject=parsed.subject or "",
         body_text=body,
         body_html=parsed.html,
         meta={
@@ -436,14 +364,9 @@ def _store_item(
         },
         **extra,
     )
-    if status != InboundStatus.NEW:
-        item.handled_at = utcnow()
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
-def _file_receipt(row: RawMessage, msg: Message, kind: str, base: dict[str, Any]) -> InboundItem:
+def _file_receipt(row: RawMessage, msg: Message, kind: str, base: dict[str, Any]) -> InboundData:
     """A PEC receipt: file it with the outbound message it proves; it opens nothing."""
     daticert, _ = pec.daticert_of(msg)
     ref = em.normalize_message_id(em.header(msg, "X-Riferimento-Message-ID") or daticert.get("msgid"))
@@ -453,26 +376,25 @@ def _file_receipt(row: RawMessage, msg: Message, kind: str, base: dict[str, Any]
     recipient = daticert.get("consegna") or next(iter([d["address"] for d in daticert.get("destinatari", [])]), None)
     db.session.add(
         PecReceipt(
-            kind=kind,
+            kind=header_safe(kind)[:40],
             ref_message_id=ref,
             outbound_email_id=outbound.id if outbound else None,
             ticket_id=outbound.ticket_id if outbound else None,
-            recipient=(recipient or "")[:254] or None,
+            recipient=header_safe(recipient or "")[:254] or None,
             subject=em.header(msg, "Subject")[:500],
             raw_id=row.id,
-            daticert=daticert,
+            daticert=clean_json(daticert),
         )
     )
-    parsed = em.parse(msg)
-    item = _store_item(
+    data = _data(
         base,
         channel=InboundChannel.PEC,
-        parsed=parsed,
+        parsed=em.parse(msg),
         status=InboundStatus.IGNORED,
         reason=f"ricevuta PEC: {kind}",
     )
-    item.ticket_id = outbound.ticket_id if outbound else None
-    return item
+    data.ticket_id = outbound.ticket_id if outbound else None
+    return data
 
 
 # --- threading ---------------------------------------------------------------------------------
@@ -515,73 +437,8 @@ def find_thread(parsed: em.ParsedEmail, *, sender_org_id: int | None) -> int | N
     return None
 
 
-# --- routing rules -------------------------------------------------------------------------------
-
-
-def match_rule(*, sender: str | None, subject: str, body: str, mailbox_id: int | None) -> RoutingRule | None:
-    sender = (sender or "").lower()
-    domain = sender.rsplit("@", 1)[-1] if "@" in sender else ""
-    haystack = f"{subject}\n{body}".lower()
-    rules = _cached(
-        "rules",
-        lambda: list(
-            db.session.scalars(
-                sa.select(RoutingRule)
-                .where(RoutingRule.active.is_(True))
-                .order_by(RoutingRule.position, RoutingRule.id)
-            )
-        ),
-    )
-    for rule in rules:
-        pattern = (rule.pattern or "").strip().lower()
-        if rule.mailbox_id and rule.kind != RuleKind.MAILBOX and rule.mailbox_id != mailbox_id:
-            continue
-        if rule.kind == RuleKind.SENDER and pattern and sender == pattern:
-            return rule
-        if (
-            rule.kind == RuleKind.DOMAIN
-            and pattern
-            and (domain == pattern.lstrip("@") or domain.endswith("." + pattern.lstrip("@")))
-        ):
-            return rule
-        if rule.kind == RuleKind.KEYWORD and pattern and re.search(rf"\b{re.escape(pattern)}\b", haystack):
-            return rule
-        if rule.kind == RuleKind.MAILBOX and rule.mailbox_id and rule.mailbox_id == mailbox_id:
-            return rule
-    return None
-
-
-# --- acknowledgement -------------------------------------------------------------------------------
-
-
-def send_acknowledgement(item: InboundItem, ticket: Any) -> None:
-    """Tell the requester the ticket number, threaded on their message, through the mailbox it came in."""
-    if not item.sender_email:
-        return
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from contact_center.replies import routing_for_item
-
-    with force_locale("it"):
-        body = _(
-            "Gentile %(name)s,\n\nabbiamo ricevuto la sua richiesta e le abbiamo assegnato il numero %(number)s.\n"
-            "Per aggiungere informazioni risponda a questo messaggio lasciando il numero nell'oggetto.\n\n"
-            "Oggetto: %(subject)s\n\n%(center)s",
-            name=item.sender_name or item.sender_email,
-            number=ticket.number,
-            subject=ticket.subject,
-            center=current_app.config.get("CENTER_NAME", ""),
-        )
-        subject = _("[%(number)s] Richiesta ricevuta: %(subject)s", number=ticket.number, subject=ticket.subject)
-    queue_email(
-        to=item.sender_email,
-        subject=subject,
-        body_text=body,
-        ticket_id=ticket.id,
-        category="ack",
-        auto=True,
-        related_type="inbound_item",
-        related_id=item.id,
-        **routing_for_item(item),
+def init_mailflow() -> None:
+    """Email and PEC are one channel of the intake (the message says which it is)."""
+    intake.register_channel(
+        "email", adapt_raw, retry=lambda payload, actor: reprocess(raw_id=payload["raw_id"], actor=actor)
     )

@@ -1,7 +1,7 @@
 """The contact center's tables: the triage inbox, the raw store, mailboxes, routing rules, PEC receipts.
 
-Every inbound item from any channel lands in ``InboundItem``; email (ordinary, PEC, piped in, the web
-form) is first written verbatim to ``RawMessage`` and only then processed, so nothing is ever lost.
+Every inbound item from any channel lands in ``InboundItem``; email (ordinary, PEC, piped in) is first
+written verbatim to ``RawMessage`` and only then processed, so nothing is ever lost.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class InboundItem(Model):
         sa.Index("ix_inbound_items_channel_status_id", "channel", "status", "id"),
         sa.Index("ix_inbound_items_sender_email", "sender_email"),
         sa.Index("ix_inbound_items_sender_phone", "sender_phone"),
+        sa.Index("ix_inbound_items_client_ip", "client_ip", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +82,7 @@ class InboundItem(Model):
     service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id", ondelete="SET NULL"))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
     priority: Mapped[str | None] = mapped_column(sa.String(10))
+    client_ip: Mapped[str | None] = mapped_column(sa.String(64))  # the web form's rate limit
 
 
 class MailboxKind(enum.StrEnum):
@@ -132,7 +134,7 @@ class Mailbox(TimestampMixin, Model):
 class RawSource(enum.StrEnum):
     IMAP = "imap"
     PIPE = "pipe"  # POST /contact-center/email/inbound
-    WEB = "web"  # the public form, stored as an RFC 822 message
+    WEB = "web"  # the public form before it became its own adapter (old rows only)
 
 
 class RawStatus(enum.StrEnum):

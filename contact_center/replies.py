@@ -71,7 +71,17 @@ def routing_for_item(item: InboundItem) -> dict[str, Any]:
 
 
 def reply_context_for_ticket(ticket_id: int) -> dict[str, Any] | None:
-    """The reply router: answer a ticket through the mailbox of its last email/PEC message."""
+    """The reply router: answer a ticket through the mailbox of its last email/PEC message. While a
+    ticket is being opened from an item, its acknowledgement answers that item: through its mailbox,
+    to its sender, threaded on its message."""
+    from contact_center.intake import OPENING
+
+    opening = OPENING.get()
+    if opening is not None and opening.ticket_id in (None, ticket_id):
+        routing = routing_for_item(opening)
+        if opening.sender_email:
+            routing["to"] = opening.sender_email
+        return routing
     item = db.session.scalar(
         sa.select(InboundItem)
         .where(

@@ -112,22 +112,35 @@ RULE_FIELDS = (
 )
 
 
-def save_rule(*, data: dict[str, Any], rule_id: int | None = None, actor: Any = None) -> RoutingRule:
+def _rule_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     values = {k: data[k] for k in RULE_FIELDS if k in data}
+    problems: dict[str, list[str]] = {}
     try:
         values["kind"] = RuleKind(values.get("kind") or "")
         values["action"] = RuleAction(values.get("action") or "route")
     except ValueError as exc:
-        raise Invalid(str(exc), {"kind": [str(exc)]}) from exc
+        return values, {"kind": [str(exc)]}
     for key in ("mailbox_id", "organization_id", "service_id", "team_id", "priority"):
         values[key] = _none_if_zero(values.get(key))
     values["pattern"] = (values.get("pattern") or "").strip().lower()
     if values["kind"] == RuleKind.MAILBOX and not values["mailbox_id"]:
-        raise Invalid("scegli la casella", {"mailbox_id": ["obbligatoria per questa condizione"]})
+        problems["mailbox_id"] = ["obbligatoria per questa condizione"]
     if values["kind"] != RuleKind.MAILBOX and not values["pattern"]:
-        raise Invalid("valore obbligatorio", {"pattern": ["obbligatorio per questa condizione"]})
+        problems["pattern"] = ["obbligatorio per questa condizione"]
     if values["priority"] and values["priority"] not in ("low", "normal", "high", "urgent"):
-        raise Invalid("priorità non valida", {"priority": [values["priority"]]})
+        problems["priority"] = [values["priority"]]
+    return values, problems
+
+
+def rule_problems(data: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with a rule, by field (empty when it can be saved): for a form to show."""
+    return _rule_values(data)[1]
+
+
+def save_rule(*, data: dict[str, Any], rule_id: int | None = None, actor: Any = None) -> RoutingRule:
+    values, problems = _rule_values(data)
+    if problems:
+        raise Invalid("regola non valida", problems)
     with transaction(actor=actor):
         if rule_id is None:
             rule = RoutingRule(**values)
@@ -232,17 +245,17 @@ def receipts_for_ticket(ticket_id: int) -> list[PecReceipt]:
 
 
 def recent_web_requests(client_ip: str, window: dt.timedelta) -> int:
+    """Requests from the public form sent from this address within ``window`` (the rate limit)."""
     from app.db import utcnow
-    from contact_center.models import RawSource
 
     return int(
         db.session.scalar(
             sa.select(sa.func.count())
-            .select_from(RawMessage)
+            .select_from(InboundItem)
             .where(
-                RawMessage.source == RawSource.WEB,
-                RawMessage.client_ip == client_ip,
-                RawMessage.received_at >= utcnow() - window,
+                InboundItem.channel == InboundChannel.WEB,
+                InboundItem.client_ip == client_ip,
+                InboundItem.received_at >= utcnow() - window,
             )
         )
         or 0

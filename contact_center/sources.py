@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def organization_choices() -> list[tuple[int, str]]:
-    """(id, name) of every ente, by name, for selects (through the CRM's paginated list)."""
+def organization_choices(**filters: Any) -> list[tuple[int, str]]:
+    """(id, name) of every ente (``filters`` as the CRM takes them, e.g. ``active=True``), by name, for
+    selects (through the CRM's paginated list)."""
     from crm.services import list_organizations
 
     out: list[tuple[int, str]] = []
     cursor = None
     while True:
-        rows, cursor = list_organizations(limit=200, cursor=cursor)
+        rows, cursor = list_organizations(limit=200, cursor=cursor, **filters)
         out.extend((o.id, o.name) for o in rows)
         if not cursor:
             return out
@@ -29,6 +30,19 @@ def organization_name(org_id: int | None) -> str | None:
     if not org_id:
         return None
     return organization_names({org_id}).get(org_id)
+
+
+def contacts_of(organization_id: int) -> list[Any]:
+    """Every contact of an ente, by name (through the CRM's paginated list)."""
+    from crm.services import list_contacts
+
+    out: list[Any] = []
+    cursor = None
+    while True:
+        rows, cursor = list_contacts(limit=200, cursor=cursor, organization_id=organization_id)
+        out.extend(rows)
+        if not cursor:
+            return out
 
 
 def service_choices() -> list[tuple[int, str]]:

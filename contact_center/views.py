@@ -23,7 +23,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.errors import Invalid, NotFound, Unauthorized
@@ -41,6 +40,7 @@ from contact_center.forms import (
     WebRequestForm,
 )
 from contact_center.models import InboundChannel, InboundItem, InboundStatus, RawSource
+from contact_center.web import page_or_400
 
 bp = Blueprint("contact_center", __name__, static_folder="static", static_url_path="/contact-center/static")
 
@@ -83,7 +83,7 @@ def inbox():
         "q": (args.get("q") or "").strip() or None,
     }
     stmt = services.inbox_query(**filters, user_id=current_user.id)
-    items, next_cursor = keyset_page(stmt, [InboundItem.id], limit=PAGE_SIZE, cursor=args.get("cursor"))
+    items, next_cursor = page_or_400(stmt, [InboundItem.id], limit=PAGE_SIZE, cursor=args.get("cursor"))
     org_names = sources.organization_names({i.organization_id for i in items if i.organization_id})
     next_url = (
         url_for("contact_center.inbox", **{k: v for k, v in args.items() if k != "cursor"}, cursor=next_cursor)
@@ -211,6 +211,19 @@ def _simple_action(item_id: int, func, message: str, **kw: Any):
     return redirect(target if target.startswith("/inbound") else url_for("contact_center.inbox"))
 
 
+@bp.route("/inbound/<int:item_id>/riprova", methods=["POST"])
+@login_required
+@permission_required("contact_center.triage")
+def item_retry(item_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    item = intake.retry(item_id=item_id, actor=current_user)
+    if item.status == InboundStatus.QUARANTINED:
+        flash(_("L'elaborazione non è riuscita di nuovo: resta in quarantena."), "error")
+    else:
+        flash(_("Elaborato."), "success")
+    return redirect(url_for("contact_center.item_detail", item_id=item_id))
+
+
 @bp.route("/inbound/<int:item_id>/spam", methods=["POST"])
 @login_required
 @permission_required("contact_center.triage")
@@ -235,10 +248,7 @@ def inbox_bulk():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        ids = [int(v) for v in request.form.getlist("ids")]
-    except ValueError as exc:
-        raise Invalid(_("Selezione non valida."), {"ids": ["interi"]}) from exc
+    ids = request.form.getlist("ids", type=int)
     if not ids:
         flash(_("Nessun elemento selezionato."), "warning")
         return redirect(url_for("contact_center.inbox"))
@@ -342,15 +352,14 @@ def rule_edit(rule_id: int | None = None):
         form.priority.data = rule.priority or ""
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
+        problems = services.rule_problems(data)
+        if not problems:
             services.save_rule(data=data, rule_id=rule_id, actor=current_user)
-        except Invalid as exc:
-            for name, errors in exc.fields.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = list(errors)
-            return render_template("contact_center/rule_form.html", form=form, rule=rule), 422
-        flash(_("Regola salvata."), "success")
-        return redirect(url_for("contact_center.rules"))
+            flash(_("Regola salvata."), "success")
+            return redirect(url_for("contact_center.rules"))
+        for name, errors in problems.items():
+            if hasattr(form, name):
+                getattr(form, name).errors = list(errors)
     status = 422 if request.method == "POST" else 200
     return render_template("contact_center/rule_form.html", form=form, rule=rule), status
 
@@ -369,20 +378,10 @@ def rule_delete(rule_id: int):
 @login_required
 @permission_required("contact_center.admin")
 def quarantine():
-    from sqlalchemy import select
-
-    from app.extensions import db
-
-    items = db.session.scalars(
-        select(InboundItem)
-        .where(InboundItem.status == InboundStatus.QUARANTINED)
-        .order_by(InboundItem.id.desc())
-        .limit(200)
-    ).all()
     return render_template(
         "contact_center/quarantine.html",
         raws=services.failed_raw_messages(),
-        items=items,
+        items=intake.quarantined_items(),
         suppressed=services.suppressed_addresses(),
         form=EmptyForm(),
     )

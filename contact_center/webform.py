@@ -1,5 +1,5 @@
-"""The public request form (/assistenza): the request is stored as an RFC 822 message first and
-then goes through the same intake as an email, so it lands exactly like one."""
+"""The public request form (/assistenza): an adapter of the one intake. The form's fields become the
+intake's ``InboundData`` directly (they are not dressed up as an email and parsed back)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import datetime as dt
 import os
 import re
 import secrets
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
 from typing import Any
 
 from flask import current_app
 
-from app.db import utcnow
+from app.db import transaction
 from app.errors import TooManyRequests
-from contact_center.models import InboundItem, RawSource
+from contact_center import intake
+from contact_center.intake import InboundData
+from contact_center.models import InboundChannel, InboundItem, InboundStatus, RuleAction
+from contact_center.routing import match_rule, store_blob_meta
 
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -56,8 +57,57 @@ def check_rate(client_ip: str) -> None:
         raise TooManyRequests("troppe richieste da questo indirizzo: riprova più tardi")
 
 
-def build_message(
+def adapt_form(payload: dict[str, Any]) -> InboundData:
+    """The web form adapter: the request as the intake's ``InboundData``, straight from its fields.
+    The ente chosen in the form opens a ticket at once (a trap field filled in marks it spam)."""
+    from crm.services import match_email
+
+    email = (payload.get("email") or "").strip().lower() or None
+    match = match_email(email)
+    org_id = payload.get("organization_id") or None
+    rule = match_rule(
+        sender=email, subject=payload.get("subject") or "", body=payload.get("description") or "", mailbox_id=None
+    )
+    data = InboundData(
+        channel=InboundChannel.WEB,
+        dedupe_key=f"web:{payload['nonce']}",
+        subject=payload.get("subject") or "",
+        body_text=payload.get("description") or "",
+        sender_name=payload.get("name") or "",
+        sender_email=email,
+        sender_phone=payload.get("phone") or None,
+        organization_id=org_id,
+        contact_id=match.contact_id if match.organization_id == org_id else None,
+        match_confidence=match.confidence,
+        service_id=payload.get("service_id") or (rule.service_id if rule else None),
+        team_id=rule.team_id if rule else None,
+        priority=(rule.priority if rule else None) or "normal",
+        client_ip=payload.get("client_ip"),
+        meta={"attachments": payload.get("attachments") or [], "form": True},
+        open_ticket=True,
+    )
+    if payload.get("honeypot"):
+        data.status, data.reason = InboundStatus.SPAM, "modulo web: campo trappola compilato"
+    elif rule is not None and rule.action in (RuleAction.QUARANTINE, RuleAction.SPAM):
+        quarantined = rule.action == RuleAction.QUARANTINE
+        data.status = InboundStatus.QUARANTINED if quarantined else InboundStatus.SPAM
+        data.reason = f"regola «{rule.name}»"
+    return data
+
+
+def _stored_files(files: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for f in files:
+        if not getattr(f, "filename", ""):
+            continue
+        ctype = (f.mimetype or "application/octet-stream").lower()
+        out.append(store_blob_meta(f.read(), os.path.basename(f.filename), ctype))
+    return out
+
+
+def submit(
     *,
+    client_ip: str,
     organization_id: int,
     name: str,
     email: str,
@@ -68,44 +118,41 @@ def build_message(
     files: list[Any],
     nonce: str,
     honeypot: bool = False,
-) -> bytes:
-    domain = (current_app.config.get("MAIL_FROM") or "presidio.local").rsplit("@", 1)[-1].strip("> ")
+) -> InboundItem | None:
+    """File a request from the public form (rate limited per address). Returns the item: a ticket was
+    opened for it, or it waits in quarantine with its reason when it could not be processed."""
+    check_rate(client_ip)
     if not re.fullmatch(r"[0-9a-f]{32}", nonce or ""):
         nonce = new_nonce()
-    msg = EmailMessage()
-    msg["From"] = formataddr((name, email))
-    msg["To"] = current_app.config.get("MAIL_FROM") or "assistenza@presidio.local"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(utcnow())
-    msg["Message-ID"] = f"<web.{nonce}@{domain}>"
-    msg["X-Presidio-Organization"] = str(organization_id)
-    msg["X-Presidio-Name"] = name
-    msg["X-Presidio-Email"] = email
-    if service_id:
-        msg["X-Presidio-Service"] = str(service_id)
-    if phone:
-        msg["X-Presidio-Phone"] = phone
-    if honeypot:
-        msg["X-Presidio-Honeypot"] = "1"
-    msg.set_content(description)
-    for f in files:
-        if not getattr(f, "filename", ""):
-            continue
-        data = f.read()
-        ctype = (f.mimetype or "application/octet-stream").lower()
-        maintype, _, subtype = ctype.partition("/")
-        msg.add_attachment(
-            data, maintype=maintype, subtype=subtype or "octet-stream", filename=os.path.basename(f.filename)
+    payload = {
+        "client_ip": client_ip,
+        "organization_id": organization_id,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "service_id": service_id,
+        "subject": subject,
+        "description": description,
+        "nonce": nonce,
+        "honeypot": honeypot,
+    }
+    with transaction():
+        payload["attachments"] = _stored_files(files)  # the files are kept even if filing fails
+        outcome = intake.submit(
+            "web",
+            payload,
+            dedupe_key=f"web:{nonce}",
+            kind=InboundChannel.WEB,
+            summary={
+                "subject": subject,
+                "sender_name": name,
+                "sender_email": email,
+                "body_text": description,
+                "client_ip": client_ip,
+            },
         )
-    return msg.as_bytes()
+    return outcome.item
 
 
-def submit(*, client_ip: str, **fields: Any) -> InboundItem | None:
-    """Store the request (rate limited), then process it. Returns the item (None if processing
-    failed: the request is still stored and waits in quarantine)."""
-    from contact_center.mailflow import process_raw, store_raw
-
-    check_rate(client_ip)
-    raw = build_message(**fields)
-    row, _ = store_raw(raw, source=RawSource.WEB, client_ip=client_ip)
-    return process_raw(row.id)
+def init_webform() -> None:
+    intake.register_channel("web", adapt_form)

@@ -591,3 +591,6 @@ def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str 
         return None
     agreement = active_agreement(organization_id, on)
     return agreement.sla_tier if agreement is not None else None
+
+
+from crm.seams import sms_subscribers  # noqa: E402, F401

@@ -20,6 +20,8 @@ from typing import Any
 
 import nh3
 
+from app.text import header_safe
+
 MAX_ATTACHMENTS = 30
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 MAX_TOTAL_ATTACHMENT_BYTES = 40 * 1024 * 1024
@@ -94,7 +96,7 @@ def _header(msg: Message, name: str) -> str:
         text = str(value)
     except Exception:  # noqa: BLE001
         text = _decode_words(repr(value))
-    return " ".join(text.split())
+    return " ".join(header_safe(text).split())  # one line, no NUL, lone surrogate or control character
 
 
 def _decode_words(value: str) -> str:
@@ -201,7 +203,7 @@ def _filename(part: Message) -> str | None:
     except Exception:  # noqa: BLE001
         name = None
     if name:
-        return " ".join(str(name).split())
+        return " ".join(header_safe(str(name)).split())
     return None
 
 
@@ -291,7 +293,7 @@ def addresses(msg: Message, name: str) -> list[str]:
 
 
 def normalize_message_id(value: str | None) -> str | None:
-    value = (value or "").strip()
+    value = header_safe(value or "")
     match = re.search(r"<[^<>\s]+>", value)
     if match:
         return match.group(0)[:300]

@@ -14,7 +14,11 @@ from flask import Flask
 def init_phone(app: Flask) -> None:
     from app.api import register_api
     from app.panels import register_org_panel, register_org_timeline
-    from contact_center.phone import api, jobs, models, panels, permissions, views, webhooks  # noqa: F401
+    from contact_center import intake
+    from contact_center.phone import api, jobs, models, panels, permissions, sms, views, voice, webhooks  # noqa: F401
+
+    intake.register_channel("sms", sms.adapt_sms)
+    intake.register_channel("voice", voice.adapt_voicemail)
 
     # Optional settings (environment, or the factory's overrides in tests).
     app.config.setdefault("PHONE_TRANSPORT", os.environ.get("PHONE_TRANSPORT") or "twilio")

@@ -42,6 +42,81 @@ def call_by_sid(call_sid: str) -> Call | None:
 # --- the operator's side -----------------------------------------------------------------------
 
 
+def check_party(organization_id: int | None, contact_id: int | None, errors: dict[str, list[str]]) -> int | None:
+    """The one rule for who a call was with: the contact must exist and belong to the ente given (when
+    only the contact is given, its ente is the call's). Returns the ente; problems go into ``errors``."""
+    from crm.services import get_contact, get_organization
+
+    if contact_id:
+        contact = get_contact(contact_id)
+        if contact is None:
+            errors["contact_id"] = ["contatto inesistente"]
+        elif organization_id and contact.organization_id != organization_id:
+            errors["contact_id"] = ["il contatto non appartiene all'ente"]
+        else:
+            organization_id = organization_id or contact.organization_id
+    if organization_id and get_organization(organization_id) is None:
+        errors["organization_id"] = ["ente inesistente"]
+    return organization_id
+
+
+def _manual_call(
+    *,
+    number: str | None,
+    direction: str,
+    started_at: dt.datetime | None,
+    duration_seconds: int | None,
+    outcome: str,
+    organization_id: int | None,
+    contact_id: int | None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    from crm.services import normalize_phone
+
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"e164": normalize_phone(number) if number else None}
+    if number and values["e164"] is None:
+        errors["number"] = ["numero di telefono non valido"]
+    try:
+        values["direction"] = Direction(direction)
+    except ValueError:
+        errors["direction"] = ["valore non valido"]
+    try:
+        values["outcome"] = CallOutcome(outcome)
+    except ValueError:
+        errors["outcome"] = ["valore non valido"]
+    if duration_seconds is not None and not (0 <= duration_seconds <= 24 * 3600):
+        errors["duration_seconds"] = ["durata non valida"]
+    values["started"] = started = started_at or utcnow()
+    if started.tzinfo is None:
+        errors["started_at"] = ["indicare il fuso orario"]
+    elif started > utcnow() + dt.timedelta(minutes=5):
+        errors["started_at"] = ["la chiamata non può essere nel futuro"]
+    values["organization_id"] = check_party(organization_id, contact_id, errors)
+    return values, errors
+
+
+def manual_call_problems(
+    *,
+    number: str | None,
+    direction: str = "inbound",
+    started_at: dt.datetime | None = None,
+    duration_seconds: int | None = None,
+    outcome: str = "answered",
+    organization_id: int | None = None,
+    contact_id: int | None = None,
+) -> dict[str, list[str]]:
+    """What ``log_manual_call`` would refuse, by field (empty when the call can be logged): for a form."""
+    return _manual_call(
+        number=number,
+        direction=direction,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        outcome=outcome,
+        organization_id=organization_id,
+        contact_id=contact_id,
+    )[1]
+
+
 def log_manual_call(
     *,
     actor: Any,
@@ -55,37 +130,19 @@ def log_manual_call(
     contact_id: int | None = None,
 ) -> Call:
     """A call taken on an ordinary phone, logged by the operator (works without Twilio)."""
-    from crm.services import get_contact, get_organization, normalize_phone
-
-    errors: dict[str, list[str]] = {}
-    e164 = normalize_phone(number) if number else None
-    if number and e164 is None:
-        errors["number"] = ["numero di telefono non valido"]
-    try:
-        direction_ = Direction(direction)
-    except ValueError:
-        errors["direction"] = ["valore non valido"]
-    try:
-        outcome_ = CallOutcome(outcome)
-    except ValueError:
-        errors["outcome"] = ["valore non valido"]
-    if duration_seconds is not None and not (0 <= duration_seconds <= 24 * 3600):
-        errors["duration_seconds"] = ["durata non valida"]
-    started = started_at or utcnow()
-    if started.tzinfo is None:
-        errors["started_at"] = ["indicare il fuso orario"]
-    elif started > utcnow() + dt.timedelta(minutes=5):
-        errors["started_at"] = ["la chiamata non può essere nel futuro"]
-    if contact_id:
-        contact = get_contact(contact_id)
-        if contact is None:
-            errors["contact_id"] = ["contatto inesistente"]
-        else:
-            organization_id = organization_id or contact.organization_id
-    if organization_id and get_organization(organization_id) is None:
-        errors["organization_id"] = ["ente inesistente"]
+    values, errors = _manual_call(
+        number=number,
+        direction=direction,
+        started_at=started_at,
+        duration_seconds=duration_seconds,
+        outcome=outcome,
+        organization_id=organization_id,
+        contact_id=contact_id,
+    )
     if errors:
         raise Invalid("dati della chiamata non validi", errors)
+    e164, direction_, outcome_, started = values["e164"], values["direction"], values["outcome"], values["started"]
+    organization_id = values["organization_id"]
     caller = identify_caller(e164) if e164 else Caller(None)
     with transaction(actor=actor):
         call = Call(
@@ -123,7 +180,6 @@ def update_call(
     contact_id: int | None = None,
 ) -> Call:
     """The operator's notes and outcome; confirming the ente/contact makes the match "known"."""
-    from crm.services import get_contact, get_organization
 
     call = get_call(call_id)
     errors: dict[str, list[str]] = {}
@@ -132,16 +188,7 @@ def update_call(
             CallOutcome(outcome)
         except ValueError:
             errors["outcome"] = ["valore non valido"]
-    if contact_id:
-        contact = get_contact(contact_id)
-        if contact is None:
-            errors["contact_id"] = ["contatto inesistente"]
-        elif organization_id and contact.organization_id != organization_id:
-            errors["contact_id"] = ["il contatto non appartiene all'ente"]
-        else:
-            organization_id = organization_id or contact.organization_id
-    if organization_id and get_organization(organization_id) is None:
-        errors["organization_id"] = ["ente inesistente"]
+    organization_id = check_party(organization_id, contact_id, errors)
     if errors:
         raise Invalid("dati della chiamata non validi", errors)
     with transaction(actor=actor):

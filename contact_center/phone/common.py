@@ -72,20 +72,23 @@ def identify_caller(raw: str | None) -> Caller:
 
 
 def open_tickets_for(*, organization_id: int | None = None, contact_id: int | None = None, limit: int = 10):
-    """The open tickets of a contact (or of an ente), newest first. Read-only view of the tickets'
-    table through its model: the ticket services have no list function yet."""
-    from tickets.models import Ticket, TicketStatus
+    """The open tickets of a contact (or of an ente), newest first (``tickets.services``)."""
+    from tickets.services import open_tickets_of
 
-    if not organization_id and not contact_id:
-        return []
-    stmt = sa.select(Ticket).where(
-        Ticket.status.in_([TicketStatus(s) for s in OPEN_TICKET_STATUSES]), Ticket.merged_into_id.is_(None)
+    return open_tickets_of(organization_id=organization_id, contact_id=contact_id, limit=limit)
+
+
+def operator_targets() -> tuple[list[str], list[str]]:
+    """Numbers and Twilio Client identities of the active operators (where an inbound call rings)."""
+    from app.auth.models import Role, User
+    from crm.services import normalize_phone
+
+    users = db.session.scalars(
+        sa.select(User).where(User.active.is_(True), User.role.in_([Role.OPERATOR]), User.phone.is_not(None))
     )
-    if contact_id:
-        stmt = stmt.where(Ticket.requester_contact_id == contact_id)
-    else:
-        stmt = stmt.where(Ticket.organization_id == organization_id)
-    return list(db.session.scalars(stmt.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    numbers = [n for n in (normalize_phone(u.phone) for u in users) if n]
+    identities = [c.strip() for c in (current_app.config.get("PHONE_CLIENT_IDENTITIES") or "").split(",") if c.strip()]
+    return numbers, identities
 
 
 def caller_label(obj: Any) -> str:

@@ -63,11 +63,16 @@ def _menu() -> None:
 
 def _bari_parties() -> list[tuple[int, int | None, str]]:
     """(organization, contact, E.164 number) of the Bari comuni with a phone number."""
-    from crm.services import contacts_query, normalize_phone, organizations_query
+    from contact_center.sources import contacts_of
+    from crm.services import list_organizations, normalize_phone
 
+    orgs, cursor = list_organizations(limit=200, province="BA", active=True)
+    while cursor:
+        more, cursor = list_organizations(limit=200, cursor=cursor, province="BA", active=True)
+        orgs.extend(more)
     parties = []
-    for org in db.session.scalars(organizations_query(province="BA", active=True)):
-        contacts = [c for c in db.session.scalars(contacts_query(organization_id=org.id)) if c.phone]
+    for org in orgs:
+        contacts = [c for c in contacts_of(org.id) if c.phone]
         if contacts:
             contact = sorted(contacts, key=lambda c: c.id)[0]
             parties.append((org.id, contact.id, normalize_phone(contact.phone) or contact.phone))

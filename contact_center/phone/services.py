@@ -17,6 +17,7 @@ from contact_center.phone.calls import (
     get_call,
     live_calls,
     log_manual_call,
+    manual_call_problems,
     mark_handled,
     ticket_from_call,
     todays_calls,
@@ -28,6 +29,7 @@ from contact_center.phone.common import (
     caller_label,
     identify_caller,
     open_tickets_for,
+    operator_targets,
     public_url,
     twilio_configured,
 )
@@ -47,12 +49,14 @@ from contact_center.phone.sms import (
 )
 from contact_center.phone.voice import (
     TERMINAL,
+    delete_menu_option,
     menu_options,
     record_call_status,
     record_dial_result,
     record_menu_choice,
     record_recording,
     record_transcription,
+    save_menu_option,
     start_inbound_call,
 )
 
@@ -74,11 +78,15 @@ __all__ = [
     "is_opted_out",
     "live_calls",
     "log_manual_call",
+    "manual_call_problems",
+    "save_menu_option",
+    "delete_menu_option",
     "mark_handled",
     "menu_options",
     "note_sms_failure",
     "notify_requesters_by_sms",
     "open_tickets_for",
+    "operator_targets",
     "process_sms",
     "public_url",
     "receive_sms",

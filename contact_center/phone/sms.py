@@ -12,6 +12,10 @@ from app.db import transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.jobs import enqueue
+from app.text import strip_unsafe
+from contact_center import intake
+from contact_center.intake import InboundData
+from contact_center.models import InboundChannel, InboundItem
 from contact_center.phone.common import (
     _first_time,
     caller_label,
@@ -56,7 +60,7 @@ def receive_sms(
             from_number=(from_number or "")[:40],
             to_number=(to_number or "")[:40],
             counterpart_number=normalize_phone(from_number),
-            body=_with_media(body or "", payload or {}),
+            body=strip_unsafe(_with_media(body or "", payload or {})),
             status=SmsStatus.RECEIVED,
             meta={k: v for k, v in (payload or {}).items() if k in ("NumMedia", "FromCountry", "FromCity")},
         )
@@ -113,53 +117,65 @@ def process_sms(*, sms_id: int) -> SmsMessage:
             sms.meta = {**(sms.meta or {}), "keyword": "start"}
             sms.status = SmsStatus.PROCESSED
             return sms
-        caller = identify_caller(sms.counterpart_number or sms.from_number)
-        sms.organization_id, sms.contact_id, sms.match_confidence = (
-            caller.organization_id,
-            caller.contact_id,
-            caller.confidence,
+        outcome = intake.submit(
+            "sms",
+            {"sms_id": sms.id},
+            dedupe_key=f"twilio-sms:{sms.message_sid}",
+            kind=InboundChannel.SMS,
+            summary={
+                "subject": f"SMS da {sms.counterpart_number or sms.from_number}",
+                "body_text": sms.body,
+                "sender_phone": sms.counterpart_number,
+            },
         )
-        tickets = (
-            open_tickets_for(contact_id=caller.contact_id, limit=1)
-            if caller.contact_id and caller.confidence == "known"
-            else []
-        )
-        if tickets and sms.body.strip():
-            from tickets.services import add_message
-
-            message = add_message(
-                ticket_id=tickets[0].id,
-                body=sms.body,
-                author_contact_id=caller.contact_id,
-                author_label=caller_label(sms),
-                channel="sms",
-                message_ref=sms.message_sid,
-            )
-            sms.ticket_id = message.ticket_id
-            sms.ticket_message_id = message.id
-        else:
-            from contact_center.intake import InboundData, receive
-            from contact_center.models import InboundChannel
-
-            snippet = " ".join(sms.body.split())[:60]
-            item, _created = receive(
-                InboundData(
-                    channel=InboundChannel.SMS,
-                    dedupe_key=f"twilio-sms:{sms.message_sid}",
-                    subject=f"SMS da {caller_label(sms)}: {snippet}" if snippet else f"SMS da {caller_label(sms)}",
-                    body_text=sms.body,
-                    sender_name=caller_label(sms) if caller.contact_id else "",
-                    sender_phone=sms.counterpart_number,
-                    organization_id=caller.organization_id,
-                    contact_id=caller.contact_id,
-                    match_confidence=caller.confidence,
-                    meta={"sms_id": sms.id, "message_sid": sms.message_sid},
-                )
-            )
-            sms.inbound_item_id = item.id
-        sms.status = SmsStatus.PROCESSED
-        sms.error = None
+        if not outcome.ok:  # quarantined in triage; the periodic job also tries again
+            sms.error = (outcome.error or "")[:2000]
+            sms.attempts += 1
+            sms.inbound_item_id = outcome.item.id if outcome.item is not None else sms.inbound_item_id
     return sms
+
+
+def adapt_sms(payload: dict[str, Any]) -> InboundItem:
+    """The SMS adapter: the sender's most recent open ticket when the number is a known contact's,
+    else the triage inbox. Files it through the intake and notes where it went on the SMS."""
+    sms = db.session.get(SmsMessage, payload["sms_id"])
+    if sms is None:
+        raise NotFound("SMS non trovato")
+    caller = identify_caller(sms.counterpart_number or sms.from_number)
+    sms.organization_id, sms.contact_id, sms.match_confidence = (
+        caller.organization_id,
+        caller.contact_id,
+        caller.confidence,
+    )
+    tickets = (
+        open_tickets_for(contact_id=caller.contact_id, limit=1)
+        if caller.contact_id and caller.confidence == "known"
+        else []
+    )
+    label = caller_label(sms)
+    snippet = " ".join(sms.body.split())[:60]
+    item, _created = intake.receive(
+        InboundData(
+            channel=InboundChannel.SMS,
+            dedupe_key=f"twilio-sms:{sms.message_sid}",
+            subject=f"SMS da {label}: {snippet}" if snippet else f"SMS da {label}",
+            body_text=sms.body,
+            sender_name=label if caller.contact_id else "",
+            sender_phone=sms.counterpart_number,
+            organization_id=caller.organization_id,
+            contact_id=caller.contact_id,
+            match_confidence=caller.confidence,
+            message_id=sms.message_sid,
+            meta={"sms_id": sms.id, "message_sid": sms.message_sid},
+            reply_to_ticket_id=tickets[0].id if tickets and sms.body.strip() else None,
+        )
+    )
+    sms.inbound_item_id = item.id
+    sms.ticket_id = item.ticket_id
+    sms.ticket_message_id = item.ticket_message_id
+    sms.status = SmsStatus.PROCESSED
+    sms.error = None
+    return item
 
 
 def note_sms_failure(*, sms_id: int, error: str) -> None:
@@ -320,32 +336,14 @@ def notify_requesters_by_sms(*, window: dt.timedelta = dt.timedelta(days=1), lim
     """A short SMS for every public operator reply on a ticket whose requester asked for SMS
     notifications (``Contact.sms_notifications``), once per reply. Read-only look at the ticket
     messages; the SMS goes through ``phone.send_sms`` like any other."""
-    from crm.models import Contact
-    from tickets.models import Channel, Ticket, TicketMessage
-    from tickets.notifications import portal_url
+    from crm.services import normalize_phone, sms_subscribers
+    from tickets.services import portal_url, staff_replies_since
 
-    since = utcnow() - window
-    rows = db.session.execute(
-        sa.select(TicketMessage.id, Ticket, Contact.phone)
-        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-        .join(Contact, Contact.id == Ticket.requester_contact_id)
-        .where(
-            TicketMessage.created_at >= since,
-            TicketMessage.internal.is_(False),
-            TicketMessage.author_user_id.is_not(None),
-            TicketMessage.channel.not_in([Channel.SMS, Channel.PHONE]),
-            Contact.sms_notifications.is_(True),
-            Contact.active.is_(True),
-            Contact.phone.is_not(None),
-        )
-        .order_by(TicketMessage.id)
-        .limit(limit)
-    ).all()
-    from crm.services import normalize_phone
-
+    phones = sms_subscribers()
+    rows = staff_replies_since(utcnow() - window, requester_contact_ids=list(phones), limit=limit)
     sent = 0
-    for message_id, ticket, phone in rows:
-        number = normalize_phone(phone)
+    for message_id, ticket in rows:
+        number = normalize_phone(phones.get(ticket.requester_contact_id or 0))
         key = f"sms-notify:{message_id}"
         if number is None or is_opted_out(number):
             continue

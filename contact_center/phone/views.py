@@ -20,15 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
-from app.api import keyset_page
 from app.auth.permissions import can, permission_required
-from app.errors import DomainError
-from app.extensions import db
 from app.storage import send_download
+from contact_center import sources
 from contact_center.phone import forms, services
-from contact_center.phone.models import Call, CallOutcome, PhoneMenuOption, SmsMessage
+from contact_center.phone.models import Call, CallOutcome, SmsMessage
+from contact_center.web import flash_domain_errors, page_or_400
 
 bp = Blueprint("phone", __name__, url_prefix="/contact-center/telefono")
 
@@ -56,57 +54,32 @@ def seconds(value: int | None) -> str:
 
 
 def ticket_url(ticket_id: int | None) -> str | None:
-    """The ticket page, whatever the tickets module calls its endpoint."""
-    if not ticket_id:
+    """The ticket page (None when the tickets module is not installed)."""
+    if not ticket_id or "tickets.detail" not in current_app.view_functions:
         return None
-    for endpoint, arg in (
-        ("tickets.ticket_detail", "ticket_id"),
-        ("tickets.detail", "ticket_id"),
-        ("tickets.show", "ticket_id"),
-        ("tickets.ticket", "ticket_id"),
-    ):
-        try:
-            values: dict[str, Any] = {arg: ticket_id}
-            return url_for(endpoint, **values)
-        except BuildError:
-            continue
-    return None
+    return url_for("tickets.detail", ticket_id=ticket_id)
 
 
 def org_url(org_id: int | None) -> str | None:
-    if not org_id:
+    if not org_id or "crm.organization_detail" not in current_app.view_functions:
         return None
-    for endpoint, arg in (("crm.organization_detail", "org_id"), ("crm.organization_detail", "organization_id")):
-        try:
-            values: dict[str, Any] = {arg: org_id}
-            return url_for(endpoint, **values)
-        except BuildError:
-            continue
-    return None
+    return url_for("crm.organization_detail", organization_id=org_id)
 
 
 def organizations() -> list[Any]:
     """Active enti for the pickers, by name."""
-    from crm.services import organizations_query
-
-    rows = db.session.scalars(organizations_query(active=True))
-    return sorted(((o.id, o.name) for o in rows), key=lambda o: o[1])
+    return sources.organization_choices(active=True)
 
 
 def org_names_for(*groups: Any) -> dict[int, str]:
     """Names of the enti of the calls/SMS shown (not every ente)."""
-    from crm.services import get_organization
-
-    ids = {o.organization_id for group in groups for o in group if o.organization_id}
-    return {i: org.name for i in ids if (org := get_organization(i)) is not None}
+    return sources.organization_names({o.organization_id for group in groups for o in group if o.organization_id})
 
 
 def contacts_of(org_id: int | None) -> list[Any]:
-    from crm.services import contacts_query
-
     if not org_id:
         return []
-    contacts = db.session.scalars(contacts_query(organization_id=org_id))
+    contacts = sources.contacts_of(org_id)
     return sorted(((c.id, c.name, c.phone) for c in contacts if c.active), key=lambda c: c[1])
 
 
@@ -120,14 +93,10 @@ def call_context(call: Call) -> dict[str, Any]:
     open_tickets = services.open_tickets_for(organization_id=call.organization_id, limit=20) if org else []
     item_url, item_ticket_id = None, None
     if call.inbound_item_id:
-        from contact_center.models import InboundItem
+        from contact_center.intake import get_item
 
-        item = db.session.get(InboundItem, call.inbound_item_id)
-        item_ticket_id = item.ticket_id if item is not None else None
-        try:
-            item_url = url_for("contact_center.item_detail", item_id=call.inbound_item_id)
-        except BuildError:
-            item_url = None
+        item_ticket_id = get_item(call.inbound_item_id).ticket_id
+        item_url = url_for("contact_center.item_detail", item_id=call.inbound_item_id)
     return {
         "item_url": item_url,
         "item_ticket_id": item_ticket_id,
@@ -141,9 +110,8 @@ def call_context(call: Call) -> dict[str, Any]:
     }
 
 
-def _flash_error(exc: DomainError) -> None:
-    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.fields or {}).items())
-    flash(f"{exc.message}" + (f" ({details})" if details else ""), "error")
+def _back_to_call(call_id: int, **_kw: Any) -> Any:
+    return redirect(url_for("phone.call_detail", call_id=call_id))
 
 
 # --- console -----------------------------------------------------------------------------------
@@ -185,6 +153,7 @@ def live_fragment():
 
 @bp.route("/chiamate/<int:call_id>", methods=["GET", "POST"])
 @permission_required("phone.console")
+@flash_domain_errors(_back_to_call)
 def call_detail(call_id: int):
     call = services.get_call(call_id)
     orgs = organizations()
@@ -194,20 +163,16 @@ def call_detail(call_id: int):
         (cid, f"{name} ({phone or '—'})") for cid, name, phone in contacts_of(call.organization_id)
     ]
     if notes_form.validate_on_submit():
-        try:
-            services.update_call(
-                call_id=call.id,
-                actor=current_user,
-                notes=notes_form.notes.data or "",
-                outcome=notes_form.outcome.data,
-                organization_id=notes_form.organization_id.data,
-                contact_id=notes_form.contact_id.data,
-            )
-            flash(_("Chiamata aggiornata."), "success")
-            return redirect(url_for("phone.call_detail", call_id=call.id))
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc)
+        services.update_call(
+            call_id=call.id,
+            actor=current_user,
+            notes=notes_form.notes.data or "",
+            outcome=notes_form.outcome.data,
+            organization_id=notes_form.organization_id.data,
+            contact_id=notes_form.contact_id.data,
+        )
+        flash(_("Chiamata aggiornata."), "success")
+        return redirect(url_for("phone.call_detail", call_id=call.id))
     elif request.method == "GET":
         notes_form.organization_id.data = call.organization_id
         notes_form.contact_id.data = call.contact_id
@@ -242,6 +207,7 @@ def _service_choices() -> list[tuple[Any, str]]:
 
 @bp.route("/chiamate/<int:call_id>/richiesta", methods=["POST"])
 @permission_required("phone.console")
+@flash_domain_errors(_back_to_call)
 def call_to_ticket(call_id: int):
     call = services.get_call(call_id)
     form = forms.TicketFromCallForm(prefix="t")
@@ -249,25 +215,21 @@ def call_to_ticket(call_id: int):
     if not form.validate_on_submit():
         flash(_("Indicare l'oggetto della richiesta."), "error")
         return redirect(url_for("phone.call_detail", call_id=call.id))
-    try:
-        ticket = services.ticket_from_call(
-            call_id=call.id,
-            actor=current_user,
-            subject=form.subject.data,
-            notes=form.notes.data or "",
-            service_id=form.service_id.data,
-            priority=form.priority.data,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        _flash_error(exc)
-        return redirect(url_for("phone.call_detail", call_id=call.id))
+    ticket = services.ticket_from_call(
+        call_id=call.id,
+        actor=current_user,
+        subject=form.subject.data,
+        notes=form.notes.data or "",
+        service_id=form.service_id.data,
+        priority=form.priority.data,
+    )
     flash(_("Richiesta %(number)s aperta dalla chiamata.", number=ticket.number), "success")
     return redirect(url_for("phone.call_detail", call_id=call.id))
 
 
 @bp.route("/chiamate/<int:call_id>/collega", methods=["POST"])
 @permission_required("phone.console")
+@flash_domain_errors(_back_to_call)
 def call_attach(call_id: int):
     call = services.get_call(call_id)
     form = forms.AttachCallForm(prefix="a")
@@ -277,18 +239,13 @@ def call_attach(call_id: int):
     if not form.validate_on_submit():
         flash(_("Scegliere una richiesta aperta."), "error")
         return redirect(url_for("phone.call_detail", call_id=call.id))
-    try:
-        services.add_call_to_ticket(
-            call_id=call.id,
-            ticket_id=form.ticket_id.data,
-            actor=current_user,
-            notes=form.notes.data or "",
-            internal=not form.public.data,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        _flash_error(exc)
-        return redirect(url_for("phone.call_detail", call_id=call.id))
+    services.add_call_to_ticket(
+        call_id=call.id,
+        ticket_id=form.ticket_id.data,
+        actor=current_user,
+        notes=form.notes.data or "",
+        internal=not form.public.data,
+    )
     flash(_("Chiamata aggiunta alla richiesta."), "success")
     return redirect(url_for("phone.call_detail", call_id=call.id))
 
@@ -334,27 +291,24 @@ def call_new():
         form.started_at.data = dt.datetime.now(local_tz()).replace(second=0, microsecond=0, tzinfo=None)
     if form.validate_on_submit():
         started = form.started_at.data.replace(tzinfo=local_tz()).astimezone(dt.UTC) if form.started_at.data else None
-        try:
-            call = services.log_manual_call(
-                actor=current_user,
-                number=form.number.data or None,
-                direction=form.direction.data,
-                started_at=started,
-                duration_seconds=(form.duration_minutes.data or 0) * 60 if form.duration_minutes.data else None,
-                outcome=form.outcome.data,
-                notes=form.notes.data or "",
-                organization_id=form.organization_id.data,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            for name, messages in (exc.fields or {}).items():
-                target = {"duration_seconds": "duration_minutes"}.get(name, name)
-                if hasattr(form, target):
-                    getattr(form, target).errors = list(getattr(form, target).errors) + list(messages)
-            flash(exc.message, "error")
-            return render_template("contact_center/phone/call_new.html", form=form), 422
-        flash(_("Chiamata registrata."), "success")
-        return redirect(url_for("phone.call_detail", call_id=call.id))
+        fields = {
+            "number": form.number.data or None,
+            "direction": form.direction.data,
+            "started_at": started,
+            "duration_seconds": (form.duration_minutes.data or 0) * 60 if form.duration_minutes.data else None,
+            "outcome": form.outcome.data,
+            "organization_id": form.organization_id.data,
+        }
+        problems = services.manual_call_problems(**fields)
+        if not problems:
+            call = services.log_manual_call(actor=current_user, notes=form.notes.data or "", **fields)
+            flash(_("Chiamata registrata."), "success")
+            return redirect(url_for("phone.call_detail", call_id=call.id))
+        for name, messages in problems.items():
+            target = {"duration_seconds": "duration_minutes"}.get(name, name)
+            if hasattr(form, target):
+                getattr(form, target).errors = list(getattr(form, target).errors) + list(messages)
+        flash(_("Dati della chiamata non validi."), "error")
     status = 422 if form.errors else 200
     return render_template("contact_center/phone/call_new.html", form=form), status
 
@@ -385,10 +339,7 @@ def call_log():
         since=local_midnight(form.since.data) if form.since.data else None,
         until=local_midnight(form.until.data + dt.timedelta(days=1)) if form.until.data else None,
     )
-    try:
-        calls, next_cursor = keyset_page(stmt, [Call.started_at, Call.id], limit=50, cursor=request.args.get("cursor"))
-    except DomainError:
-        abort(400)
+    calls, next_cursor = page_or_400(stmt, [Call.started_at, Call.id], limit=50, cursor=request.args.get("cursor"))
     next_url = None
     if next_cursor:
         args = request.args.to_dict()
@@ -408,8 +359,13 @@ def call_log():
 # --- SMS and click-to-call ---------------------------------------------------------------------
 
 
+def _back_to_sms(**_kw: Any) -> Any:
+    return redirect(url_for("phone.sms_list"))
+
+
 @bp.route("/sms", methods=["GET", "POST"])
 @permission_required("phone.console")
+@flash_domain_errors(_back_to_sms)
 def sms_list():
     form = forms.SmsForm()
     if request.method == "GET":
@@ -419,19 +375,15 @@ def sms_list():
         if not can(current_user, "phone.call"):
             abort(403)
         if form.validate_on_submit():
-            try:
-                services.send_sms(
-                    actor=current_user,
-                    to_number=form.to.data or None,
-                    body=form.body.data,
-                    ticket_id=form.ticket_id.data,
-                )
-                flash(_("SMS in invio."), "success")
-                return redirect(url_for("phone.sms_list"))
-            except DomainError as exc:
-                db.session.rollback()
-                _flash_error(exc)
-    messages, next_cursor = keyset_page(
+            services.send_sms(
+                actor=current_user,
+                to_number=form.to.data or None,
+                body=form.body.data,
+                ticket_id=form.ticket_id.data,
+            )
+            flash(_("SMS in invio."), "success")
+            return redirect(url_for("phone.sms_list"))
+    messages, next_cursor = page_or_400(
         sa.select(SmsMessage), [SmsMessage.created_at, SmsMessage.id], limit=50, cursor=request.args.get("cursor")
     )
     next_url = url_for("phone.sms_list", cursor=next_cursor) if next_cursor else None
@@ -446,21 +398,21 @@ def sms_list():
     ), (422 if form.errors else 200)
 
 
+def _back_to_new_call(**_kw: Any) -> Any:
+    return redirect(url_for("phone.call_new", numero=request.form.get("to", "")))
+
+
 @bp.route("/chiama", methods=["POST"])
 @permission_required("phone.call")
+@flash_domain_errors(_back_to_new_call)
 def click_to_call():
     form = forms.ClickToCallForm()
     if not form.validate_on_submit():
         flash(_("Numero da chiamare mancante."), "error")
         return redirect(url_for("phone.console"))
-    try:
-        call = services.click_to_call(
-            actor=current_user, to_number=form.to.data, contact_id=form.contact_id.data, ticket_id=form.ticket_id.data
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        _flash_error(exc)
-        return redirect(url_for("phone.call_new", numero=form.to.data))
+    call = services.click_to_call(
+        actor=current_user, to_number=form.to.data, contact_id=form.contact_id.data, ticket_id=form.ticket_id.data
+    )
     flash(_("Chiamata in corso: squillerà il suo telefono."), "success")
     return redirect(url_for("phone.call_detail", call_id=call.id))
 
@@ -471,19 +423,16 @@ def click_to_call():
 @bp.route("/menu", methods=["GET", "POST"])
 @permission_required("phone.admin")
 def menu_admin():
-    from app import audit  # noqa: F401 - changes are audited through the model
-    from app.db import transaction
-
     form = forms.MenuOptionForm()
     form.service_id.choices = [(None, _("— nessuno —"))] + [(s.id, s.name) for s in services_list()]
     if form.validate_on_submit():
-        existing = db.session.scalar(sa.select(PhoneMenuOption).where(PhoneMenuOption.digit == form.digit.data))
-        with transaction(actor=current_user):
-            option = existing or PhoneMenuOption(digit=form.digit.data)
-            option.label = form.label.data.strip()
-            option.service_id = form.service_id.data
-            option.active = bool(form.active.data)
-            db.session.add(option)
+        services.save_menu_option(
+            digit=form.digit.data,
+            label=form.label.data,
+            service_id=form.service_id.data,
+            active=bool(form.active.data),
+            actor=current_user,
+        )
         flash(_("Voce del menu salvata."), "success")
         return redirect(url_for("phone.menu_admin"))
     return render_template(
@@ -505,13 +454,10 @@ def menu_admin():
 @permission_required("phone.admin")
 def menu_delete(option_id: int):
     from app.auth.forms import EmptyForm
-    from app.db import transaction
 
     if not EmptyForm().validate_on_submit():
         abort(400)
-    option = db.session.get(PhoneMenuOption, option_id) or abort(404)
-    with transaction(actor=current_user):
-        db.session.delete(option)
+    services.delete_menu_option(option_id=option_id, actor=current_user)
     flash(_("Voce del menu eliminata."), "success")
     return redirect(url_for("phone.menu_admin"))
 

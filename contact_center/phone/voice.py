@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.db import transaction, utcnow
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.jobs import enqueue
+from contact_center import intake
+from contact_center.intake import InboundData
+from contact_center.models import InboundChannel, InboundItem, InboundStatus
 from contact_center.phone.calls import call_by_sid
 from contact_center.phone.common import (
     _first_time,
@@ -72,6 +75,29 @@ def menu_options(*, active_only: bool = True) -> list[PhoneMenuOption]:
     if active_only:
         stmt = stmt.where(PhoneMenuOption.active.is_(True))
     return list(db.session.scalars(stmt))
+
+
+def save_menu_option(*, digit: str, label: str, service_id: int | None, active: bool, actor: Any) -> PhoneMenuOption:
+    """Add or change the voice menu's entry for ``digit``."""
+    digit = (digit or "").strip()[:1]
+    if not digit.isdigit():
+        raise Invalid("tasto non valido", {"digit": ["da 0 a 9"]})
+    option = db.session.scalar(sa.select(PhoneMenuOption).where(PhoneMenuOption.digit == digit))
+    with transaction(actor=actor):
+        option = option or PhoneMenuOption(digit=digit)
+        option.label = (label or "").strip()
+        option.service_id = service_id
+        option.active = active
+        db.session.add(option)
+    return option
+
+
+def delete_menu_option(*, option_id: int, actor: Any) -> None:
+    option = db.session.get(PhoneMenuOption, option_id)
+    if option is None:
+        raise NotFound("voce del menu non trovata")
+    with transaction(actor=actor):
+        db.session.delete(option)
 
 
 def record_menu_choice(*, call_sid: str, digit: str | None) -> tuple[Call | None, PhoneMenuOption | None]:
@@ -239,43 +265,56 @@ def _voicemail_text(call: Call) -> str:
 
 
 def _file_voicemail(call: Call) -> None:
-    """Once per call: a ticket on the known caller's ente, or an item in the triage inbox."""
+    """Once per call, through the intake: a ticket on the known caller's ente, or an item in the triage
+    inbox; a voicemail that cannot be filed waits in quarantine, the call is recorded anyway."""
     if call.ticket_id or call.inbound_item_id:
         return
-    subject = f"Messaggio in segreteria da {caller_label(call)}"
-    if call.organization_id and call.match_confidence == "known":
-        from tickets.services import open_ticket
+    outcome = intake.submit(
+        "voice",
+        {"call_id": call.id},
+        dedupe_key=_voicemail_key(call),
+        kind=InboundChannel.PHONE,
+        summary={
+            "subject": f"Messaggio in segreteria da {call.caller_number or 'numero nascosto'}",
+            "sender_phone": call.caller_number,
+        },
+    )
+    if not outcome.ok and outcome.item is not None:
+        call.inbound_item_id = outcome.item.id
 
-        ticket = open_ticket(
-            subject=subject,
-            description=_voicemail_text(call),
-            organization_id=call.organization_id,
-            requester_contact_id=call.contact_id,
-            service_id=call.service_id,
-            channel="phone",
-            author_label=caller_label(call),
-            message_ref=call.recording_sid,
-        )
-        call.ticket_id = ticket.id
-        return
-    from contact_center.intake import InboundData, receive
-    from contact_center.models import InboundChannel
 
-    item, _created = receive(
+def _voicemail_key(call: Call) -> str:
+    return f"twilio-voicemail:{call.call_sid or call.id}"
+
+
+def adapt_voicemail(payload: dict[str, Any]) -> InboundItem | None:
+    """The voice adapter: a voicemail as the intake's data (a known caller's opens a ticket at once);
+    notes on the call where it went."""
+    call = db.session.get(Call, payload["call_id"])
+    if call is None:
+        raise NotFound("chiamata non trovata")
+    known = bool(call.organization_id and call.match_confidence == "known")
+    item, _created = intake.receive(
         InboundData(
             channel=InboundChannel.PHONE,
-            dedupe_key=f"twilio-voicemail:{call.call_sid or call.id}",
-            subject=subject,
+            dedupe_key=_voicemail_key(call),
+            subject=f"Messaggio in segreteria da {caller_label(call)}",
             body_text=_voicemail_text(call),
             sender_name=caller_label(call) if call.contact_id else "",
             sender_phone=call.caller_number,
             organization_id=call.organization_id,
             contact_id=call.contact_id,
             match_confidence=call.match_confidence,
+            service_id=call.service_id,
+            message_id=call.recording_sid,
             meta={"call_id": call.id, "call_sid": call.call_sid, "recording_url": call.recording_url},
+            open_ticket=known,
         )
     )
     call.inbound_item_id = item.id
+    if item.ticket_id:
+        call.ticket_id = item.ticket_id
+    return item
 
 
 def record_transcription(
@@ -310,8 +349,6 @@ def record_transcription(
             if status == "completed" and text
             else "Trascrizione non disponibile: ascoltare la registrazione."
         )
-        from contact_center.models import InboundItem, InboundStatus
-
         item = db.session.get(InboundItem, call.inbound_item_id) if call.inbound_item_id else None
         if item is not None and item.status in (InboundStatus.NEW, InboundStatus.QUARANTINED):
             item.body_text = _voicemail_text(call)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from app.auth.models import Role, User
 from app.db import utcnow
-from app.extensions import csrf, db
+from app.extensions import csrf
+from app.text import strip_unsafe
 from contact_center.phone import services
 
 log = logging.getLogger("presidio.phone")
@@ -66,11 +67,25 @@ def url(path: str, **query: Any) -> str:
     return full + (f"?{urlencode(query)}" if query else "")
 
 
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+def twilio_form() -> dict[str, str]:
+    """The webhook's fields as text safe to store: the one edge for Twilio input. NUL bytes, unpaired
+    surrogates and other control characters go; a ``…Sid`` that is not a Twilio id is refused (400)."""
+    form = {strip_unsafe(k): strip_unsafe(v) for k, v in request.form.items()}
+    for key, value in form.items():
+        if key.endswith("Sid") and value and not _SID.fullmatch(value):
+            abort(400)
+    return form
+
+
 def _int(name: str) -> int | None:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
+    """A count of seconds from Twilio; anything else (not a number, negative, absurd) is None."""
+    value = (request.form.get(name) or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         return None
+    return int(value)
 
 
 def say(target: Any, text: str) -> None:
@@ -112,18 +127,6 @@ def voicemail(response: VoiceResponse, *, closed: bool) -> VoiceResponse:
     return response
 
 
-def operator_targets() -> tuple[list[str], list[str]]:
-    """Numbers and Twilio Client identities of the active operators."""
-    from crm.services import normalize_phone
-
-    users = db.session.scalars(
-        db.select(User).where(User.active.is_(True), User.role.in_([Role.OPERATOR]), User.phone.is_not(None))
-    )
-    numbers = [n for n in (normalize_phone(u.phone) for u in users) if n]
-    identities = [c.strip() for c in (current_app.config.get("PHONE_CLIENT_IDENTITIES") or "").split(",") if c.strip()]
-    return numbers, identities
-
-
 def route_to_operators(response: VoiceResponse) -> VoiceResponse:
     """Inside business hours: the operators' phones (``<Dial>``) or the queue (``<Enqueue>``)."""
     mode = current_app.config.get("PHONE_ROUTING", "dial")
@@ -135,7 +138,7 @@ def route_to_operators(response: VoiceResponse) -> VoiceResponse:
             method="POST",
         )
         return response
-    numbers, identities = operator_targets()
+    numbers, identities = services.operator_targets()
     if not numbers and not identities:
         return voicemail(response, closed=False)
     say(response, "La stiamo mettendo in contatto con un operatore. Attenda in linea.")
@@ -143,7 +146,7 @@ def route_to_operators(response: VoiceResponse) -> VoiceResponse:
         action=url("/voice/after-dial"),
         method="POST",
         timeout=int(current_app.config.get("PHONE_DIAL_TIMEOUT", 25)),
-        caller_id=request.form.get("From") or None,
+        caller_id=twilio_form().get("From") or None,
         answer_on_bridge=True,
     )
     for number in numbers:
@@ -174,17 +177,17 @@ def menu(response: VoiceResponse, *, retry: bool = False) -> VoiceResponse:
 @bp.route("/voice", methods=["POST"])
 @twilio_webhook
 def voice():
-    from tickets.sla import is_business_time
+    from tickets.services import is_business_time
 
     open_now = is_business_time(utcnow())
-    form = request.form
+    form = twilio_form()
     if form.get("CallSid"):
         services.start_inbound_call(
             call_sid=form["CallSid"],
             from_number=form.get("From", ""),
             to_number=form.get("To", ""),
             after_hours=not open_now,
-            payload=form.to_dict(),
+            payload=dict(form),
         )
     response = VoiceResponse()
     say(response, f"Benvenuti nel servizio di assistenza del {center_name()}.")
@@ -196,7 +199,7 @@ def voice():
 @bp.route("/voice/menu", methods=["POST"])
 @twilio_webhook
 def voice_menu():
-    form = request.form
+    form = twilio_form()
     digit = form.get("Digits") or ""
     if not digit and form.get("SpeechResult"):
         digit = "".join(ch for ch in form["SpeechResult"] if ch.isdigit())[:1]
@@ -210,7 +213,7 @@ def voice_menu():
 @bp.route("/voice/after-dial", methods=["POST"])
 @twilio_webhook
 def voice_after_dial():
-    form = request.form
+    form = twilio_form()
     status = form.get("DialCallStatus") or form.get("QueueResult")
     answered = services.record_dial_result(
         call_sid=form.get("CallSid", ""),
@@ -228,14 +231,14 @@ def voice_after_dial():
 @bp.route("/voice/status", methods=["POST"])
 @twilio_webhook
 def voice_status():
-    form = request.form
+    form = twilio_form()
     if not form.get("CallSid") or not form.get("CallStatus"):
         abort(400)
     services.record_call_status(
         call_sid=form["CallSid"],
         status=form["CallStatus"],
         duration=_int("CallDuration"),
-        payload=form.to_dict(),
+        payload=dict(form),
     )
     return Response(status=204)
 
@@ -243,7 +246,7 @@ def voice_status():
 @bp.route("/voice/recording", methods=["POST"])
 @twilio_webhook
 def voice_recording():
-    form = request.form
+    form = twilio_form()
     call_sid = form.get("CallSid", "")
     if form.get("TranscriptionSid"):
         services.record_transcription(
@@ -253,7 +256,7 @@ def voice_recording():
             status=form.get("TranscriptionStatus"),
             recording_sid=form.get("RecordingSid"),
             recording_url=form.get("RecordingUrl"),
-            payload=form.to_dict(),
+            payload=dict(form),
         )
     elif form.get("RecordingSid"):
         services.record_recording(
@@ -262,7 +265,7 @@ def voice_recording():
             recording_url=form.get("RecordingUrl", ""),
             duration=_int("RecordingDuration"),
             status=form.get("RecordingStatus"),
-            payload=form.to_dict(),
+            payload=dict(form),
         )
     else:
         abort(400)
@@ -276,7 +279,7 @@ def voice_recording():
 @bp.route("/sms", methods=["POST"])
 @twilio_webhook
 def sms():
-    form = request.form
+    form = twilio_form()
     if not form.get("MessageSid"):
         abort(400)
     stored, created = services.receive_sms(
@@ -284,16 +287,13 @@ def sms():
         from_number=form.get("From", ""),
         to_number=form.get("To", ""),
         body=form.get("Body", ""),
-        payload=form.to_dict(),
+        payload=dict(form),
     )
     response = MessagingResponse()
     if not created:
         return twiml(response)  # a retry: acknowledged once already
-    try:
-        stored = services.process_sms(sms_id=stored.id)
-    except Exception as exc:  # noqa: BLE001 - stored already; the periodic job tries again
-        log.exception("SMS %s not processed", stored.id)
-        services.note_sms_failure(sms_id=stored.id, error=f"{type(exc).__name__}: {exc}")
+    stored = services.process_sms(sms_id=stored.id)  # one that cannot be filed waits in quarantine
+    if stored.error:
         response.message("Grazie, abbiamo ricevuto il suo messaggio.")
         return twiml(response)
     keyword = (stored.meta or {}).get("keyword")
@@ -317,13 +317,13 @@ def sms():
 @bp.route("/sms/status", methods=["POST"])
 @twilio_webhook
 def sms_status():
-    form = request.form
+    form = twilio_form()
     if not form.get("MessageSid") or not (form.get("MessageStatus") or form.get("SmsStatus")):
         abort(400)
     services.record_sms_status(
         message_sid=form["MessageSid"],
         status=form.get("MessageStatus") or form.get("SmsStatus", ""),
         error_code=form.get("ErrorCode"),
-        payload=form.to_dict(),
+        payload=dict(form),
     )
     return Response(status=204)

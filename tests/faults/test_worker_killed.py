@@ -240,7 +240,9 @@ def test_worker_killed_mid_mailbox_every_message_ends_on_exactly_one_ticket(
     assert len(flags) == 60 and all("\\Seen" in f for f in flags)
     # each ticket has exactly one acknowledgement, and none went out twice (one that a transient SMTP
     # error left for its retry, 30 s later, may still be queued: it is not lost)
-    acks = db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.category == "ack")).all()
+    acks = db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.subject.contains("Richiesta ricevuta"))
+    ).all()
     assert sorted(a.ticket_id for a in acks) == sorted(tickets)
     assert {a.status for a in acks} <= {EmailStatus.SENT, EmailStatus.QUEUED}
     sent = [str(m["Subject"]) for m in smtp_server.parsed()]

@@ -215,3 +215,5 @@ __all__ = [
     "billable_minutes_by_organization",
     "billable_minutes_by_day",
 ]
+
+from tickets.seams import is_business_time, open_tickets_of, portal_url, staff_replies_since  # noqa: E402, F401

@@ -215,7 +215,9 @@ def test_voicemail_from_known_contact_opens_a_ticket_on_the_ente(twilio, at_time
     )
     bodies = [m.body for m in db.session.scalars(sa.select(TicketMessage).where(TicketMessage.ticket_id == ticket.id))]
     assert any("PEC bloccata" in b for b in bodies)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundItem)) == 0
+    # through the one intake: its item went straight onto the ticket, nothing waits in triage
+    (item,) = db.session.scalars(sa.select(InboundItem)).all()
+    assert (item.status.value, item.ticket_id, item.channel.value) == ("ticketed", ticket.id, "phone")
 
 
 def test_callback_without_required_fields_is_400_not_500(twilio):
