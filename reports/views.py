@@ -101,6 +101,7 @@ def overview():
         drill=_drill_url(query),
         choices=_choices(),
         scoped=org_scope(current_user) is not None,
+        own_hours=hours.hours_report(current_user, year=query.end_day.year) if org_scope(current_user) else None,
         status=facts_status(),
     )
 
