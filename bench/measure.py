@@ -98,7 +98,7 @@ def pools(rnd: random.Random) -> dict[str, Any]:
         "contacts": contacts,
         "lo": lo,
         "hi": hi,
-        "report_year": db.session.execute(sa.text("SELECT extract(year FROM max(created_at))::int FROM tickets")).scalar()
+        "report_year": db.session.scalar(sa.text("SELECT extract(year FROM max(created_at))::int FROM tickets"))
         or dt.date.today().year,
     }
 
@@ -201,8 +201,10 @@ def scenarios(p: dict[str, Any], fx: dict[str, Any]) -> list[Scenario]:
             "reports: API tickets of the year by month",
             "api",
             get(
-                lambda i: f"/api/v1/reports/tickets?from={p['report_year']}-01-01&to={p['report_year']}-12-31"
-                f"&group_by={pick(['month', 'channel', 'service', 'organization'], i)}"
+                lambda i: (
+                    f"/api/v1/reports/tickets?from={p['report_year']}-01-01&to={p['report_year']}-12-31"
+                    f"&group_by={pick(['month', 'channel', 'service', 'organization'], i)}"
+                )
             ),
             300,
         ),
