@@ -91,7 +91,7 @@ def overview():
     if request.args.get("format") in ("csv", "xlsx"):
         return _export(query)
     monthly = analytics.ticket_report(dataclasses.replace(query, group_by="month"))
-    grouped = analytics.ticket_report(query)
+    grouped = analytics.ticket_report(query, totals=monthly["totals"])
     return render_template(
         "reports/overview.html",
         query=query,
@@ -114,7 +114,7 @@ def team():
     """The operators' team view: figures per team and per operator, backlog per team."""
     query = analytics.parse_query(current_user, request.args, default_group="team")
     by_team = analytics.ticket_report(dataclasses.replace(query, group_by="team"))
-    by_operator = analytics.ticket_report(dataclasses.replace(query, group_by="operator"))
+    by_operator = analytics.ticket_report(dataclasses.replace(query, group_by="operator"), totals=by_team["totals"])
     return render_template(
         "reports/team.html",
         query=query,
