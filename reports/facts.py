@@ -169,27 +169,18 @@ def _upsert(rows: list[dict[str, Any]]) -> None:
 def stale_ticket_ids(limit: int = BATCH, *, full: bool = False, after: int = 0) -> tuple[list[int], int]:
     """Tickets whose fact row is missing or older than the ticket, and the id cursor for the next call.
 
-    Incremental: the tickets changed since the newest fact (the ``updated_at`` index), then those
-    never computed (a bulk load) by id from ``after``. ``full``: every ticket whose row differs, by id
-    from ``after``, whatever its ``updated_at`` (a sweep; what tests use)."""
+    Incremental (the minute job): the tickets changed since the newest fact, by the ``updated_at``
+    index (new tickets included). ``full`` (the sweep every few hours, the first run, tests): every
+    ticket whose row is missing or differs, by id from ``after``, whatever its ``updated_at`` (a bulk
+    load with old dates)."""
     stale = sa.or_(TicketFact.ticket_id.is_(None), TicketFact.source_updated_at != Ticket.updated_at)
     stmt = sa.select(Ticket.id).outerjoin(TicketFact, TicketFact.ticket_id == Ticket.id).where(stale)
-    if full:
+    newest = None if full else db.session.scalar(sa.select(sa.func.max(TicketFact.source_updated_at)))
+    if newest is None:
         ids = list(db.session.scalars(stmt.where(Ticket.id > after).order_by(Ticket.id).limit(limit)))
         return ids, max([after, *ids])
-    newest = db.session.scalar(sa.select(sa.func.max(TicketFact.source_updated_at)))
-    ids = []
-    if newest is not None:
-        recent = stmt.where(Ticket.updated_at >= newest - LOOKBACK).order_by(Ticket.updated_at).limit(limit)
-        ids = list(db.session.scalars(recent))
-    if len(ids) < limit:
-        missing = sa.select(Ticket.id).where(Ticket.id > after, ~sa.exists().where(TicketFact.ticket_id == Ticket.id))
-        if ids:
-            missing = missing.where(Ticket.id.not_in(ids))
-        found = list(db.session.scalars(missing.order_by(Ticket.id).limit(limit - len(ids))))
-        ids += found
-        after = max([after, *found])
-    return ids, after
+    recent = stmt.where(Ticket.updated_at >= newest - LOOKBACK).order_by(Ticket.updated_at).limit(limit)
+    return list(db.session.scalars(recent)), after
 
 
 def refresh_facts(*, full: bool = False, max_batches: int | None = None) -> int:
@@ -197,6 +188,8 @@ def refresh_facts(*, full: bool = False, max_batches: int | None = None) -> int:
     total = 0
     batches = 0
     after = 0
+    if not full and db.session.scalar(sa.select(TicketFact.ticket_id).limit(1)) is None:
+        full = True  # the first run: every ticket, by id
     while max_batches is None or batches < max_batches:
         with transaction():
             ids, after = stale_ticket_ids(full=full, after=after)
