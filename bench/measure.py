@@ -98,6 +98,8 @@ def pools(rnd: random.Random) -> dict[str, Any]:
         "contacts": contacts,
         "lo": lo,
         "hi": hi,
+        "report_year": db.session.scalar(sa.text("SELECT extract(year FROM max(created_at))::int FROM tickets"))
+        or dt.date.today().year,
     }
 
 
@@ -187,7 +189,37 @@ def scenarios(p: dict[str, Any], fx: dict[str, Any]) -> list[Scenario]:
             "api_search", "API full-text search", "api", get(lambda i: f"/api/v1/tickets?q={q(pick(SEARCH_WORDS, i))}")
         ),
         Scenario("api_create", "API ticket creation", "api", api_create),
+        Scenario(
+            "report_overview",
+            "reports: overview of the year (head of the center)",
+            "admin",
+            get(lambda i: f"/report/?from={p['report_year']}-01-01&to={p['report_year']}-12-31"),
+            300,
+        ),
+        Scenario(
+            "report_api",
+            "reports: API tickets of the year by month",
+            "api",
+            get(
+                lambda i: (
+                    f"/api/v1/reports/tickets?from={p['report_year']}-01-01&to={p['report_year']}-12-31"
+                    f"&group_by={pick(['month', 'channel', 'service', 'organization'], i)}"
+                )
+            ),
+            300,
+        ),
     ]
+
+
+def report_facts(echo: Callable[[str], None]) -> dict[str, Any]:
+    """The reports' fact table brought up to date (the job does it incrementally in production)."""
+    from reports.facts import refresh_facts
+
+    started = time.monotonic()
+    computed = refresh_facts()
+    seconds = round(time.monotonic() - started, 1)
+    echo(f"bench: report facts: {computed} tickets computed in {seconds}s")
+    return {"computed": computed, "seconds": seconds}
 
 
 # --- gunicorn -------------------------------------------------------------------------------------
@@ -478,6 +510,7 @@ def measure(app: Any, args: argparse.Namespace, info: dict[str, Any]) -> int:
         p = pools(rnd)
         mach = machine()
         billing = billing_run(print) if not only or "billing" in only else {"skipped": "--only"}
+        facts = report_facts(print) if not only or any(n.startswith("report") for n in only) else {}
         scs = [s for s in scenarios(p, fx) if not only or s.name in only or s.name == "hello"]
         db.session.remove()
     port = free_port()
@@ -531,6 +564,7 @@ def measure(app: Any, args: argparse.Namespace, info: dict[str, Any]) -> int:
         "explain": explain,
         "ingestion": ingest,
         "billing_run": billing,
+        "report_facts": facts,
     }
     (OUT / "results.json").write_text(json.dumps(report, indent=1, default=str, ensure_ascii=False))
     text = table(rows, base, explain)

@@ -7,9 +7,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from reports import jobs, models, permissions, views  # noqa: F401
+    from reports import jobs, models, panels, permissions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     from reports import api
 
     api.register(app)
+    panels.register()

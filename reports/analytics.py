@@ -327,8 +327,9 @@ def _empty_row(key: Any, label: Any) -> dict[str, Any]:
     return row
 
 
-def ticket_report(query: Query) -> dict[str, Any]:
-    """``{"items": [...], "totals": {...}}`` with every field of ``FIELDS`` per group."""
+def ticket_report(query: Query, *, totals: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``{"items": [...], "totals": {...}}`` with every field of ``FIELDS`` per group. ``totals``: those
+    of another grouping of the same window and filters (a page showing two groupings reads them once)."""
     group = query.group_by
     created = _created_stats(query, key_column(group, TicketFact.created_at))
     resolved = _resolved_stats(query, key_column(group, TicketFact.resolved_at))
@@ -355,10 +356,11 @@ def ticket_report(query: Query) -> dict[str, Any]:
         items.sort(key=lambda r: r["key"])
     else:
         items.sort(key=lambda r: (-r["created"], str(r["label"])))
-    totals = _empty_row(None, str(_l("Totale")))
-    totals.update(_created_stats(query, None)[None])
-    totals.update(_resolved_stats(query, None)[None])
-    totals["backlog"] = backlog_at(query, query.end)[None]
+    if totals is None:
+        totals = _empty_row(None, str(_l("Totale")))
+        totals.update(_created_stats(query, None)[None])
+        totals.update(_resolved_stats(query, None)[None])
+        totals["backlog"] = backlog_at(query, query.end)[None]
     return {
         "from": query.start_day.isoformat(),
         "to": query.end_day.isoformat(),

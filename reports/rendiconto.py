@@ -83,8 +83,8 @@ def rendiconto_data(actor: Any, *, organization_id: int, year: Any, system: bool
     filters = (("organization_id", organization_id),)
     base = analytics.Query(dt.date(y, 1, 1), dt.date(y, 12, 31), "service", filters)
     by_service = analytics.ticket_report(base)
-    by_channel = analytics.ticket_report(dataclasses.replace(base, group_by="channel"))
-    by_month = analytics.ticket_report(dataclasses.replace(base, group_by="month"))
+    by_channel = analytics.ticket_report(dataclasses.replace(base, group_by="channel"), totals=by_service["totals"])
+    by_month = analytics.ticket_report(dataclasses.replace(base, group_by="month"), totals=by_service["totals"])
     return {
         "organization": org,
         "year": y,

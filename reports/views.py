@@ -7,13 +7,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.permissions import org_scope, permission_required
 from app.replica import reads_replica
-from reports import analytics, drill, finance, hours, rendiconto
+from reports import analytics, drill, finance, hours, rendiconto, scheduling
 from reports.api import FORMATS, tabular
 from reports.facts import facts_status
 
@@ -91,7 +91,7 @@ def overview():
     if request.args.get("format") in ("csv", "xlsx"):
         return _export(query)
     monthly = analytics.ticket_report(dataclasses.replace(query, group_by="month"))
-    grouped = analytics.ticket_report(query)
+    grouped = analytics.ticket_report(query, totals=monthly["totals"])
     return render_template(
         "reports/overview.html",
         query=query,
@@ -101,6 +101,7 @@ def overview():
         drill=_drill_url(query),
         choices=_choices(),
         scoped=org_scope(current_user) is not None,
+        own_hours=hours.hours_report(current_user, year=query.end_day.year) if org_scope(current_user) else None,
         status=facts_status(),
     )
 
@@ -113,7 +114,7 @@ def team():
     """The operators' team view: figures per team and per operator, backlog per team."""
     query = analytics.parse_query(current_user, request.args, default_group="team")
     by_team = analytics.ticket_report(dataclasses.replace(query, group_by="team"))
-    by_operator = analytics.ticket_report(dataclasses.replace(query, group_by="operator"))
+    by_operator = analytics.ticket_report(dataclasses.replace(query, group_by="operator"), totals=by_team["totals"])
     return render_template(
         "reports/team.html",
         query=query,
@@ -158,4 +159,46 @@ def rendiconto_pdf(organization_id: int):
     )
     return Response(
         pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.route("/report/pianificazioni", methods=["GET", "POST"])
+@login_required
+@permission_required("reports.admin")
+def schedules():
+    """Scheduled reports (emailed with the PDF after each period) and threshold alerts."""
+    from reports.forms import AlertForm, ScheduleForm
+    from tickets.services import list_teams
+
+    schedule_form = ScheduleForm(prefix="s")
+    alert_form = AlertForm(prefix="a")
+    alert_form.team_id.choices = [("", "—")] + [(str(t.id), t.name) for t in list_teams()]
+    if schedule_form.submit_schedule.data and schedule_form.validate_on_submit():
+        scheduling.create_schedule(
+            actor=current_user,
+            name=schedule_form.name.data or "",
+            kind=schedule_form.kind.data,
+            frequency=schedule_form.frequency.data,
+            recipients=schedule_form.recipients.data,
+            organization_id=schedule_form.organization_id.data,
+        )
+        flash(_l("Report pianificato."), "success")
+        return redirect(url_for("reports.schedules"))
+    if alert_form.submit_alert.data and alert_form.validate_on_submit():
+        scheduling.create_alert_rule(
+            actor=current_user,
+            name=alert_form.name.data or "",
+            metric=alert_form.metric.data,
+            threshold=alert_form.threshold.data,
+            team_id=int(alert_form.team_id.data) if alert_form.team_id.data else None,
+            recipients=alert_form.recipients.data,
+        )
+        flash(_l("Soglia aggiunta."), "success")
+        return redirect(url_for("reports.schedules"))
+    return render_template(
+        "reports/schedules.html",
+        schedule_form=schedule_form,
+        alert_form=alert_form,
+        schedules=scheduling.list_schedules(current_user),
+        rules=scheduling.list_alert_rules(current_user),
     )

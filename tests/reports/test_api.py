@@ -104,3 +104,23 @@ def test_csv_and_xlsx(api_as, march):
     xlsx = api.get(MARCH + "&group_by=channel&format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.cell(1, 3).value == "created" and sheet.cell(sheet.max_row, 3).value == 4
+
+
+def test_facts_follow_ticket_changes(api_as, march):
+    """The minute job picks up what changed since the newest fact; the sweep anything else."""
+    from reports.facts import refresh_facts
+    from tickets import services
+
+    api = api_as("admin")
+    services.update_ticket(ticket_id=march["tickets"]["B"], priority="low", actor=march["operator"])
+    assert refresh_facts() == 1
+    priorities = by_key(api.get(MARCH + "&group_by=priority").get_json()["items"])
+    assert priorities["low"]["created"] == 1 and "high" not in priorities
+
+    # a change stamped in the past (a backdated import) is older than the newest fact: the sweep finds it
+    from tests.reports.conftest import at
+
+    services.change_status(ticket_id=march["tickets"]["E"], status="resolved", now=at(20, 10), notify=False)
+    assert refresh_facts() == 0
+    assert refresh_facts(full=True) == 1
+    assert api.get(MARCH).get_json()["totals"]["resolved"] == 3

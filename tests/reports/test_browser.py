@@ -31,6 +31,7 @@ def charts_drawn(page) -> int:
 def test_dashboards_render_with_charts_and_axe_clean(make_user, browser_login, march, make_agreement):
     make_agreement(march["org1"])
     page = browser_login(make_user("admin", name="Capo Centro"))
+    page.set_default_timeout(30_000)  # a shared CI machine under load: Chart.js pages are heavier
 
     page.goto("/report/?from=2026-03-01&to=2026-03-31&group_by=organization")
     assert charts_drawn(page) == 2
@@ -59,6 +60,7 @@ def test_dashboards_render_with_charts_and_axe_clean(make_user, browser_login, m
 
 def test_referente_overview_shows_only_its_ente(make_user, browser_login, march):
     page = browser_login(make_user("referente", organization=march["org2"]))
+    page.set_default_timeout(30_000)
     page.goto(f"/report/?from=2026-03-01&to=2026-03-31&organization_id={march['org1'].id}")
     assert page.get_by_test_id("kpi-created").inner_text() == "2"
     assert page.get_by_label("Gruppo").count() == 0
