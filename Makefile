@@ -45,6 +45,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_publiccode.py
 
 test: install assets i18n services lint
 	REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} $(VENV)/bin/pytest -q $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.auth.permissions import check_org, org_scope
 from app.db import transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -57,6 +58,25 @@ def get_invoice(invoice_id: int) -> Invoice:
     if invoice is None:
         raise NotFound("documento non trovato")
     return invoice
+
+
+def invoice_for(user: Any, invoice_id: int) -> Invoice:
+    """The document if ``user`` may see it, else NotFound: staff see every document; a referente only
+    its own ente's, and only once issued (a draft answers 404 like a document that does not exist, on
+    every route: detail, print, FatturaPA XML, pagoPA notice, API)."""
+    invoice = get_invoice(invoice_id)
+    check_org(user, invoice.organization_id, "documento non trovato")
+    if org_scope(user) is not None and invoice.status == InvoiceStatus.DRAFT:
+        raise NotFound("documento non trovato")
+    return invoice
+
+
+def visible_invoices(user: Any, stmt: sa.Select) -> sa.Select:
+    """``stmt`` narrowed to the documents ``user`` may see (``invoice_for``'s rule, for lists)."""
+    scope = org_scope(user)
+    if scope is None:
+        return stmt
+    return stmt.where(Invoice.organization_id == scope, Invoice.status != InvoiceStatus.DRAFT)
 
 
 def _lock(invoice_id: int) -> Invoice:

@@ -18,9 +18,11 @@ from billing.invoices import (
     credit_notes_of,
     discard_draft,
     get_invoice,
+    invoice_for,
     invoice_query,
     notice_payload,
     recipient_problems,
+    visible_invoices,
 )
 from billing.issuing import (
     SERIES_DIGIT,
@@ -86,6 +88,8 @@ __all__ = [
     "fees",
     "format_number",
     "get_invoice",
+    "invoice_for",
+    "visible_invoices",
     "get_run",
     "get_settings",
     "invoice_query",

@@ -21,3 +21,6 @@ def init_app(app: Flask) -> None:
     from crm.options import organization_options
 
     app.jinja_env.globals["crm_organization_options"] = organization_options
+    from app.directory import register_names
+
+    register_names(app, "organization", services.organization_names)

@@ -47,6 +47,20 @@ from crm.models import (
     UnionMember,
 )
 from crm.queries import contacts_query, interactions_query, organizations_query
+from crm.terms import (  # noqa: F401  (the typed seam billing reads the CRM through)
+    BILLABLE_STATUSES,
+    AgreementTerms,
+    ExpiringAgreement,
+    Recipient,
+    ServiceFee,
+    agreement_terms,
+    billable_agreements,
+    count_billable_agreements,
+    expiring_agreements,
+    finance_contact_email,
+    invoice_recipient,
+    invoice_recipients,
+)
 
 
 def normalize_istat(code: str) -> str | None:
@@ -582,3 +596,13 @@ def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str 
         return None
     agreement = active_agreement(organization_id, on)
     return agreement.sla_tier if agreement is not None else None
+
+
+def sms_notification_phones() -> dict[int, str]:
+    """Active contacts who asked for SMS notifications about their requests: {contact id: phone}."""
+    rows = db.session.execute(
+        sa.select(Contact.id, Contact.phone).where(
+            Contact.sms_notifications.is_(True), Contact.active.is_(True), Contact.phone.is_not(None)
+        )
+    )
+    return {contact_id: phone for contact_id, phone in rows if phone}

@@ -49,9 +49,7 @@ def invoice_list():
         "q": (args.get("q") or "").strip()[:100] or None,
         "run_id": args.get("run_id", type=int),
     }
-    stmt = services.invoice_query(**filters)
-    if scope is not None:
-        stmt = stmt.where(Invoice.status != InvoiceStatus.DRAFT)
+    stmt = services.visible_invoices(current_user, services.invoice_query(**filters))
     try:
         invoices, cursor = keyset_page(stmt, [Invoice.id], limit=50, cursor=args.get("cursor") or None)
     except Invalid:

@@ -72,20 +72,10 @@ def identify_caller(raw: str | None) -> Caller:
 
 
 def open_tickets_for(*, organization_id: int | None = None, contact_id: int | None = None, limit: int = 10):
-    """The open tickets of a contact (or of an ente), newest first. Read-only view of the tickets'
-    table through its model: the ticket services have no list function yet."""
-    from tickets.models import Ticket, TicketStatus
+    """The open tickets of a contact (or of an ente), newest first, from the ticket services."""
+    from tickets.services import open_tickets_for as tickets_open_for
 
-    if not organization_id and not contact_id:
-        return []
-    stmt = sa.select(Ticket).where(
-        Ticket.status.in_([TicketStatus(s) for s in OPEN_TICKET_STATUSES]), Ticket.merged_into_id.is_(None)
-    )
-    if contact_id:
-        stmt = stmt.where(Ticket.requester_contact_id == contact_id)
-    else:
-        stmt = stmt.where(Ticket.organization_id == organization_id)
-    return list(db.session.scalars(stmt.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    return tickets_open_for(organization_id=organization_id, contact_id=contact_id, limit=limit)
 
 
 def caller_label(obj: Any) -> str:

@@ -320,29 +320,15 @@ def notify_requesters_by_sms(*, window: dt.timedelta = dt.timedelta(days=1), lim
     """A short SMS for every public operator reply on a ticket whose requester asked for SMS
     notifications (``Contact.sms_notifications``), once per reply. Read-only look at the ticket
     messages; the SMS goes through ``phone.send_sms`` like any other."""
-    from crm.models import Contact
-    from tickets.models import Channel, Ticket, TicketMessage
+    from crm.services import normalize_phone, sms_notification_phones
     from tickets.notifications import portal_url
+    from tickets.services import staff_replies_since
 
-    since = utcnow() - window
-    rows = db.session.execute(
-        sa.select(TicketMessage.id, Ticket, Contact.phone)
-        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-        .join(Contact, Contact.id == Ticket.requester_contact_id)
-        .where(
-            TicketMessage.created_at >= since,
-            TicketMessage.internal.is_(False),
-            TicketMessage.author_user_id.is_not(None),
-            TicketMessage.channel.not_in([Channel.SMS, Channel.PHONE]),
-            Contact.sms_notifications.is_(True),
-            Contact.active.is_(True),
-            Contact.phone.is_not(None),
-        )
-        .order_by(TicketMessage.id)
-        .limit(limit)
-    ).all()
-    from crm.services import normalize_phone
-
+    phones = sms_notification_phones()
+    replies = staff_replies_since(
+        utcnow() - window, requester_contact_ids=phones, exclude_channels=("sms", "phone"), limit=limit
+    )
+    rows = [(message_id, ticket, phones.get(ticket.requester_contact_id or 0)) for message_id, ticket in replies]
     sent = 0
     for message_id, ticket, phone in rows:
         number = normalize_phone(phone)

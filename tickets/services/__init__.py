@@ -12,6 +12,7 @@ closed is final: a new message from the requester opens a follow-up ticket linke
 
 from __future__ import annotations
 
+from tickets.services import rules  # noqa: E402,F401  (what an actor may do)
 from tickets.services.access import (
     _only_own,
     attachment_for,
@@ -99,9 +100,11 @@ from tickets.services.search import (
     _newest_in_windows,
     dashboard_figures,
     is_text_search,
+    open_tickets_for,
     page_tickets,
     search_stmt,
     sqlite_match_query,
+    staff_replies_since,
     text_condition,
 )
 from tickets.services.status import (
@@ -128,6 +131,9 @@ from tickets.services.time_entries import (
 )
 
 __all__ = [
+    "rules",
+    "open_tickets_for",
+    "staff_replies_since",
     "OPEN_STATES",
     "_enum",
     "_check_refs",

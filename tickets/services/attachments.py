@@ -20,6 +20,7 @@ from tickets.models import (
     TicketAttachment,
     TicketMessage,
 )
+from tickets.services import rules
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -92,6 +93,7 @@ def check_upload(filename: str, data: bytes, content_type: str | None = None) ->
 def upload_attachment(
     *, ticket_id: int, filename: str, data: bytes, content_type: str = "", actor: Any = None
 ) -> TicketAttachment:
+    rules.check_sees(actor, ticket_id)
     check_upload(filename, data, content_type)
     return add_attachment(ticket_id=ticket_id, filename=filename, data=data, content_type=content_type, actor=actor)
 

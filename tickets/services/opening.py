@@ -22,6 +22,7 @@ from tickets.models import (
     TicketStatus,
     TicketTag,
 )
+from tickets.services import rules
 from tickets.services.common import _actor_label, _enum
 from tickets.services.numbering import next_number, number_expr
 from tickets.services.properties import normalize_tags
@@ -116,6 +117,17 @@ def open_ticket(
     and the number, the SLA clock of a new ticket is computed before it
     (no history to read) and its rows (history, message, tags, clock) go in one flush.
     """
+    if rules.is_referente(actor):
+        scoped = rules.opening_for(
+            actor,
+            {
+                "organization_id": organization_id,
+                "requester_contact_id": requester_contact_id,
+                "assignee_id": assignee_id,
+                "team_id": team_id,
+            },
+        )
+        organization_id, requester_contact_id = scoped["organization_id"], scoped["requester_contact_id"]
     subject = (subject or "").strip()
     if not subject:
         raise Invalid("oggetto obbligatorio", {"subject": ["obbligatorio"]})

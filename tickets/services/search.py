@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -251,3 +252,43 @@ def page_tickets(
         else:
             next_cursor = encode_cursor([last.id])
     return rows, next_cursor
+
+
+def open_tickets_for(
+    *, organization_id: int | None = None, contact_id: int | None = None, limit: int = 10
+) -> list[Ticket]:
+    """The open tickets of a contact (or of an ente), newest activity first (the phone console's caller panel)."""
+    if not organization_id and not contact_id:
+        return []
+    stmt = sa.select(Ticket).where(Ticket.status.in_(OPEN_STATES), Ticket.merged_into_id.is_(None))
+    if contact_id:
+        stmt = stmt.where(Ticket.requester_contact_id == contact_id)
+    else:
+        stmt = stmt.where(Ticket.organization_id == organization_id)
+    return list(db.session.scalars(stmt.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def staff_replies_since(
+    since: dt.datetime, *, requester_contact_ids: Iterable[int], exclude_channels: Iterable[str] = (), limit: int = 200
+) -> list[tuple[int, Ticket]]:
+    """Public replies by an operator since ``since`` on tickets of these requesters, oldest first:
+    (message id, ticket). What a notification channel (SMS) tells the requester about."""
+    ids = sorted({int(i) for i in requester_contact_ids})
+    if not ids:
+        return []
+    stmt = (
+        sa.select(TicketMessage.id, Ticket)
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(
+            TicketMessage.created_at >= since,
+            TicketMessage.internal.is_(False),
+            TicketMessage.author_user_id.is_not(None),
+            Ticket.requester_contact_id.in_(ids),
+        )
+        .order_by(TicketMessage.id)
+        .limit(limit)
+    )
+    excluded = [Channel(c) for c in exclude_channels]
+    if excluded:
+        stmt = stmt.where(TicketMessage.channel.not_in(excluded))
+    return [(message_id, ticket) for message_id, ticket in db.session.execute(stmt).all()]
