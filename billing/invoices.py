@@ -196,3 +196,20 @@ def notice_payload(invoice: Invoice) -> dict[str, Any] | None:
         "due_date": invoice.due_date,
         "qr_payload": payload,
     }
+
+
+def invoice_page(
+    user: Any, *, cursor: str | None = None, limit: int = 50, **filters: Any
+) -> tuple[list[Invoice], str | None]:
+    """A page of the documents ``user`` may see, filtered; a stale or garbled cursor gives the first page."""
+    from app.api import keyset_page
+
+    stmt = visible_invoices(user, invoice_query(**filters))
+    try:
+        return keyset_page(stmt, [Invoice.id], limit=limit, cursor=cursor)
+    except Invalid:
+        return keyset_page(stmt, [Invoice.id], limit=limit, cursor=None)
+
+
+def invoices_of_run(run_id: int) -> list[Invoice]:
+    return list(db.session.scalars(invoice_query(run_id=run_id).order_by(Invoice.id)))

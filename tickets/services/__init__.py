@@ -20,6 +20,7 @@ from tickets.services.access import (
     get_ticket,
     ticket_for,
     visible_stmt,
+    visible_ticket_ids,
 )
 from tickets.services.assignment import (
     UPDATABLE,
@@ -34,6 +35,7 @@ from tickets.services.attachments import (
     ALLOWED_EXTENSIONS,
     DEFAULT_MAX_ATTACHMENT_BYTES,
     add_attachment,
+    attach_files,
     attachment_key,
     attachment_path,
     attachments_for,
@@ -45,6 +47,7 @@ from tickets.services.attachments import (
 from tickets.services.canned import (
     delete_canned,
     fill_canned,
+    get_canned,
     list_canned,
     placeholders,
     render_canned,
@@ -81,7 +84,9 @@ from tickets.services.numbering import (
 from tickets.services.opening import (
     _open_lookups,
     open_ticket,
+    open_with_files,
 )
+from tickets.services.pages import active_organizations, names_for, related, ticket_page, user_names
 from tickets.services.properties import (
     TAG_RE,
     normalize_tags,
@@ -102,6 +107,7 @@ from tickets.services.search import (
     is_text_search,
     open_tickets_for,
     page_tickets,
+    queue_page,
     search_stmt,
     sqlite_match_query,
     staff_replies_since,
@@ -131,6 +137,16 @@ from tickets.services.time_entries import (
 )
 
 __all__ = [
+    "attach_files",
+    "active_organizations",
+    "get_canned",
+    "names_for",
+    "related",
+    "ticket_page",
+    "user_names",
+    "visible_ticket_ids",
+    "open_with_files",
+    "queue_page",
     "rules",
     "open_tickets_for",
     "staff_replies_since",

@@ -108,10 +108,15 @@ def bulk_update(
     team_id: int | None | object = ...,
     priority: str | None = None,
 ) -> dict[str, Any]:
-    """Apply one change to many tickets. Each ticket is its own transaction; refused ones are reported."""
+    """Apply one change to many tickets. Each ticket is its own transaction; refused ones are reported.
+    Tickets the actor does not see (another ente's, or none) are left out silently."""
+    from tickets.services.access import visible_ticket_ids
+
     done: list[int] = []
     errors: dict[int, str] = {}
-    for ticket_id in list(dict.fromkeys(int(i) for i in ticket_ids))[:500]:
+    wanted = list(dict.fromkeys(int(i) for i in ticket_ids))[:500]
+    visible = visible_ticket_ids(actor, wanted) if actor is not None else set(wanted)
+    for ticket_id in [i for i in wanted if i in visible]:
         try:
             with transaction(actor=actor):
                 if assignee_id is not ... or team_id is not ...:

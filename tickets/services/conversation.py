@@ -19,7 +19,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.services import rules
-from tickets.services.attachments import add_attachment, check_upload
+from tickets.services.attachments import attach_files, check_upload
 from tickets.services.common import _actor_label, _enum, _is_staff, _locked
 from tickets.services.links import _link, _survivor
 from tickets.services.opening import open_ticket
@@ -139,17 +139,7 @@ def reply(
             actor=actor,
             notify=not emailed,
         )
-        stored = [
-            add_attachment(
-                ticket_id=message.ticket_id,
-                filename=name,
-                data=data,
-                content_type=ctype,
-                message_id=message.id,
-                actor=actor,
-            )
-            for name, data, ctype in files
-        ]
+        stored = attach_files(ticket_id=message.ticket_id, files=files, message_id=message.id, actor=actor)
         if emailed:
             from tickets import notifications
 

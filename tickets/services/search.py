@@ -292,3 +292,18 @@ def staff_replies_since(
     if excluded:
         stmt = stmt.where(TicketMessage.channel.not_in(excluded))
     return [(message_id, ticket) for message_id, ticket in db.session.execute(stmt).all()]
+
+
+def queue_page(
+    user: Any,
+    *,
+    q: str | None = None,
+    view: str | None = None,
+    sort: str = "recenti",
+    limit: int = 50,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[list[Ticket], str | None]:
+    """One page of the tickets ``user`` sees, filtered and searched (the queue, the portal, the API)."""
+    stmt = search_stmt(user, q=q, view=view, **filters)
+    return page_tickets(stmt, sort=sort, limit=limit, cursor=cursor, windowed=is_text_search(q))
