@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/presidio_test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 export TEST_DATABASE_URL
 
-.PHONY: run test bench install assets i18n lint typecheck services check-services clean
+.PHONY: run test test-fast bench install assets i18n lint typecheck services check-services system clean
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,16 +41,26 @@ run: install assets i18n
 	$(FLASK) seed demo --if-empty
 	PRESIDIO_INLINE_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-services:
+# What .ci/run installs with apt (chromium, dovecot, PostgreSQL, Redis, Node, fonts) when missing.
+system:
+	@bash scripts/install-system.sh
+
+services: system
 	@bash scripts/ensure-services.sh
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_publiccode.py
 
-test: install assets i18n services lint
+test: system install assets i18n services lint
 	REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+# The developer's lane: no browser, no server of the test's own (the `browser` and `slow` markers).
+test-fast: system install i18n services
+	REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} $(VENV)/bin/pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 bench: install assets i18n services
 	$(PY) -m bench $(BENCH_ARGS)

@@ -279,19 +279,29 @@ def build_message(email: OutboundEmail) -> EmailMessage:
     if email.body_html:
         msg.add_alternative(email.body_html, subtype="html")
     for att in email.attachments or []:
-        # {"path": a local file} or {"key": a key of the file storage, e.g. a generated PDF}
-        if att.get("key"):
-            from app.storage import get_storage
-
-            data = get_storage().read(att["key"])
-        else:
-            with open(att["path"], "rb") as fh:
-                data = fh.read()
+        data = _attachment_bytes(att)
+        if data is None:
+            continue
         maintype, _, subtype = (att.get("type") or "application/octet-stream").partition("/")
         msg.add_attachment(
             data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.get("filename") or "file"
         )
     return msg
+
+
+def _attachment_bytes(att: dict[str, str]) -> bytes | None:
+    """The bytes of an attachment: ``key`` names them in the file storage (``app.storage``: ticket files,
+    content-addressed), ``path`` on the local disk. A file no longer stored is left out, not the email."""
+    if att.get("key"):
+        from app.storage import FileMissing, get_storage
+
+        try:
+            return get_storage().read(att["key"])
+        except FileMissing:
+            log.warning("mail attachment %s is no longer stored", att["key"])
+            return None
+    with open(att["path"], "rb") as fh:
+        return fh.read()
 
 
 def smtp_send(url: str, msg: EmailMessage, envelope_from: str, recipients: list[str]) -> None:

@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422, register_api
-from app.auth.permissions import check_org, org_scope, permission_required
-from app.errors import Conflict, Invalid, NotFound
+from app.auth.permissions import org_scope, permission_required
+from app.errors import Conflict, Invalid
 from app.replica import reads_replica
 from billing import collections, fatturapa, services
 from billing.fees import fmt
@@ -172,9 +172,7 @@ class AssignArgs(Schema):
 
 
 def _visible_invoice(invoice_id: int) -> Invoice:
-    invoice = services.get_invoice(invoice_id)
-    check_org(current_user, invoice.organization_id)
-    return invoice
+    return services.invoice_for(current_user, invoice_id)
 
 
 def blueprints() -> list[Blueprint]:
@@ -204,8 +202,7 @@ def blueprints() -> list[Blueprint]:
             doc_type=args.get("document_type"),
             q=args.get("q"),
         )
-        if scope is not None:
-            stmt = stmt.where(Invoice.status != InvoiceStatus.DRAFT)
+        stmt = services.visible_invoices(current_user, stmt)
         items, cursor = keyset_page(stmt, [Invoice.id], limit=args["limit"], cursor=args["cursor"])
         return page(InvoiceSchema(many=True).dump(items), cursor)
 
@@ -213,10 +210,7 @@ def blueprints() -> list[Blueprint]:
     @invoices_bp.response(200, InvoiceSchema)
     @permission_required("billing.read")
     def get_invoice(invoice_id: int):
-        invoice = _visible_invoice(invoice_id)
-        if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
-            raise NotFound("documento non trovato")
-        return invoice
+        return _visible_invoice(invoice_id)
 
     @invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
     @invoices_bp.response(200, InvoiceSchema)

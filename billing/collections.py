@@ -338,6 +338,32 @@ def unmatched_queue() -> list[UnmatchedPayment]:
     )
 
 
+def payments_of(invoice_id: int) -> list[Payment]:
+    """The payments of one document, oldest first."""
+    return list(db.session.scalars(payment_query(invoice_id=invoice_id).order_by(Payment.paid_on, Payment.id)))
+
+
+def payment_page(
+    *, year: int | None = None, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Payment], str | None]:
+    """A page of payments, newest first; a stale or garbled cursor gives the first page."""
+    from app.api import keyset_page
+
+    stmt = payment_query(year=year)
+    try:
+        return keyset_page(stmt, [Payment.id], limit=limit, cursor=cursor)
+    except Invalid:
+        return keyset_page(stmt, [Payment.id], limit=limit, cursor=None)
+
+
+def invoice_numbers(invoice_ids: set[int]) -> dict[int, str | None]:
+    """{invoice id: number} of these documents (a list of payments names them)."""
+    if not invoice_ids:
+        return {}
+    rows = db.session.execute(sa.select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids)))
+    return {invoice_id: number for invoice_id, number in rows}
+
+
 def payment_query(
     *, organization_id: int | None = None, invoice_id: int | None = None, year: int | None = None
 ) -> sa.Select:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.auth.permissions import check_org, org_scope
 from app.db import transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -57,6 +58,25 @@ def get_invoice(invoice_id: int) -> Invoice:
     if invoice is None:
         raise NotFound("documento non trovato")
     return invoice
+
+
+def invoice_for(user: Any, invoice_id: int) -> Invoice:
+    """The document if ``user`` may see it, else NotFound: staff see every document; a referente only
+    its own ente's, and only once issued (a draft answers 404 like a document that does not exist, on
+    every route: detail, print, FatturaPA XML, pagoPA notice, API)."""
+    invoice = get_invoice(invoice_id)
+    check_org(user, invoice.organization_id, "documento non trovato")
+    if org_scope(user) is not None and invoice.status == InvoiceStatus.DRAFT:
+        raise NotFound("documento non trovato")
+    return invoice
+
+
+def visible_invoices(user: Any, stmt: sa.Select) -> sa.Select:
+    """``stmt`` narrowed to the documents ``user`` may see (``invoice_for``'s rule, for lists)."""
+    scope = org_scope(user)
+    if scope is None:
+        return stmt
+    return stmt.where(Invoice.organization_id == scope, Invoice.status != InvoiceStatus.DRAFT)
 
 
 def _lock(invoice_id: int) -> Invoice:
@@ -176,3 +196,20 @@ def notice_payload(invoice: Invoice) -> dict[str, Any] | None:
         "due_date": invoice.due_date,
         "qr_payload": payload,
     }
+
+
+def invoice_page(
+    user: Any, *, cursor: str | None = None, limit: int = 50, **filters: Any
+) -> tuple[list[Invoice], str | None]:
+    """A page of the documents ``user`` may see, filtered; a stale or garbled cursor gives the first page."""
+    from app.api import keyset_page
+
+    stmt = visible_invoices(user, invoice_query(**filters))
+    try:
+        return keyset_page(stmt, [Invoice.id], limit=limit, cursor=cursor)
+    except Invalid:
+        return keyset_page(stmt, [Invoice.id], limit=limit, cursor=None)
+
+
+def invoices_of_run(run_id: int) -> list[Invoice]:
+    return list(db.session.scalars(invoice_query(run_id=run_id).order_by(Invoice.id)))

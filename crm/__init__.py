@@ -21,3 +21,8 @@ def init_app(app: Flask) -> None:
     from crm.options import organization_options
 
     app.jinja_env.globals["crm_organization_options"] = organization_options
+    from app.directory import register_function, register_names
+
+    register_names(app, "organization", services.organization_names)
+    register_function(app, "contacts_by_fiscal_code", services.find_contacts_by_fiscal_code)
+    register_function(app, "update_contact", services.update_contact)

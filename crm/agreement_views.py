@@ -14,11 +14,10 @@ from flask_login import current_user, login_required
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import local_today
-from app.extensions import db
 from app.replica import reads_replica
 from app.storage import send_download
 from crm import agreements as agr
-from crm import csvio, forms, services
+from crm import csvio, forms, pages, services
 from crm.models import AgreementStatus
 from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, service_choices, submit
 
@@ -110,12 +109,7 @@ def agreement_bulk():
         form.end_date.data = dt.date(today.year + 4, 12, 31)
         province = request.args.get("province")
         if province:
-            form.organization_ids.data = [
-                o.id
-                for o in db.session.scalars(
-                    services.organizations_query(province=province, agreement_status="none", active=True)
-                )
-            ]
+            form.organization_ids.data = pages.organization_ids(province=province, agreement_status="none", active=True)
     if form.validate_on_submit():
         terms = form_data(form, AGREEMENT_FORM_FIELDS)
         terms.pop("organization_id", None)

@@ -62,9 +62,16 @@ AGREEMENT_FIELDS = [
     "sla_tier",
     "cig",
     "cup",
+    "vat_rate",
+    "vat_nature",
     "notes",
     "service_ids",
 ]
+# FatturaPA <Natura>: why a line carries no VAT (outside the field, exempt, reverse charge, …).
+VAT_NATURES = (
+    *("N1", "N2.1", "N2.2", "N3.1", "N3.2", "N3.3", "N3.4", "N3.5", "N3.6", "N4", "N5"),
+    *("N6.1", "N6.2", "N6.3", "N6.4", "N6.5", "N6.6", "N6.7", "N6.8", "N6.9", "N7"),
+)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 DOCUMENT_TYPES = {"application/pdf", "application/pkcs7-mime", "application/octet-stream"}
 
@@ -142,6 +149,14 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     out["sla_tier"] = tier
     out["cig"] = e.check(v.cig, data.get("cig"), "cig")
     out["cup"] = e.check(v.cup, data.get("cup"), "cup")
+    rate = data.get("vat_rate")
+    out["vat_rate"] = _money(rate, "vat_rate", e) if rate not in (None, "") else None
+    if out["vat_rate"] is not None and not 0 <= out["vat_rate"] <= 100:
+        e.add("vat_rate", "tra 0 e 100")
+    nature = str(data.get("vat_nature") or "").strip().upper() or None
+    if nature is not None and nature not in VAT_NATURES:
+        e.add("vat_nature", f"valori ammessi: {', '.join(VAT_NATURES)}")
+    out["vat_nature"] = nature
     out["notes"] = str(data.get("notes") or "")
     ids = data.get("service_ids")
     service_ids: list[int] = []
@@ -475,3 +490,18 @@ def pending_alerts(limit: int = 20) -> list[Agreement]:
             agreements_query(expiring_within=max(ALERT_DAYS)).order_by(Agreement.end_date, Agreement.id).limit(limit)
         )
     )
+
+
+def set_service_fee(*, agreement_id: int, service_id: int, annual_fee: Any, actor: Any = None) -> AgreementService:
+    """A yearly fee of its own for a service the convenzione includes (0: covered by the quotas);
+    billing adds it as a line of the annual fattura."""
+    e = Errors()
+    fee = _money(annual_fee, "annual_fee", e)
+    e.raise_if_any()
+    with transaction(actor=actor):
+        row = db.session.get(AgreementService, (agreement_id, service_id))
+        if row is None:
+            raise NotFound("servizio non incluso nella convenzione")
+        row.annual_fee = fee
+        db.session.flush()
+    return row

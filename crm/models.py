@@ -76,6 +76,10 @@ class AgreementService(Model):
     service_id: Mapped[int] = mapped_column(
         sa.ForeignKey("services.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
+    # A yearly fee for this service on top of the convenzione's quotas (0: included in them).
+    annual_fee: Mapped[decimal.Decimal] = mapped_column(
+        Money, nullable=False, default=decimal.Decimal("0"), server_default="0"
+    )
 
 
 union_members = UnionMember.__table__
@@ -219,6 +223,10 @@ class Agreement(TimestampMixin, Model):
     sla_tier: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="standard")
     cig: Mapped[str | None] = mapped_column(sa.String(10))
     cup: Mapped[str | None] = mapped_column(sa.String(15))
+    # VAT of the convenzione's fatture: a rate (None: the center's default) or a FatturaPA natura
+    # (N1…N7: outside VAT, exempt, …) that puts the lines at 0%.
+    vat_rate: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    vat_nature: Mapped[str | None] = mapped_column(sa.String(5))
     document_filename: Mapped[str | None] = mapped_column(sa.String(255))
     document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     document_content_type: Mapped[str | None] = mapped_column(sa.String(100))

@@ -47,6 +47,20 @@ from crm.models import (
     UnionMember,
 )
 from crm.queries import contacts_query, interactions_query, organizations_query
+from crm.terms import (  # noqa: F401  (the typed seam billing reads the CRM through)
+    BILLABLE_STATUSES,
+    AgreementTerms,
+    ExpiringAgreement,
+    Recipient,
+    ServiceFee,
+    agreement_terms,
+    billable_agreements,
+    count_billable_agreements,
+    expiring_agreements,
+    finance_contact_email,
+    invoice_recipient,
+    invoice_recipients,
+)
 
 
 def normalize_istat(code: str) -> str | None:

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -28,11 +27,10 @@ from flask_login import current_user, login_required
 from app import panels
 from app.auth.permissions import is_staff, permission_required
 from app.db import local_today
-from app.extensions import db
 from app.replica import reads_replica
-from crm import csvio, forms, registry, services
+from crm import csvio, forms, pages, registry, services
 from crm import panels as crm_panels
-from crm.models import Agreement, Contact, Interaction, OrgKind, Service
+from crm.models import OrgKind
 from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, submit
 
 # --- enti ------------------------------------------------------------------------------------
@@ -151,30 +149,14 @@ def organization_detail(organization_id: int):
     """The 360° page: everything about one ente on one screen."""
     org = services.load_organization(organization_id, current_user)
     staff = is_staff(current_user)
-    contacts = list(
-        db.session.scalars(sa.select(Contact).where(Contact.organization_id == org.id).order_by(Contact.name))
-    )
-    agreements = list(
-        db.session.scalars(
-            sa.select(Agreement)
-            .where(Agreement.organization_id == org.id)
-            .options(sa.orm.selectinload(Agreement.services))  # the table lists each one's services
-            .order_by(Agreement.end_date.desc())
-        )
-    )
+    contacts = pages.contacts_of(org.id)
+    agreements = pages.agreements_of(org.id)
     in_force = services.active_agreement(org.id)
     crm_panels.remember_page_rows(org.id, agreements=agreements, contacts=contacts)
     interactions = []
     interaction_form = None
     if staff:
-        interactions = list(
-            db.session.scalars(
-                sa.select(Interaction)
-                .where(Interaction.organization_id == org.id)
-                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-                .limit(20)
-            )
-        )
+        interactions = pages.recent_interactions(org.id, limit=20)
         interaction_form = forms.InteractionForm()
         interaction_form.contact_id.choices = [(0, _("— nessuno —"))] + [(c.id, c.name) for c in contacts]
     return render_template(
@@ -199,9 +181,7 @@ def organization_detail(organization_id: int):
 def interaction_new(organization_id: int):
     org = services.load_organization(organization_id, current_user)
     form = forms.InteractionForm()
-    form.contact_id.choices = [(0, "")] + [
-        (c.id, c.name) for c in db.session.scalars(sa.select(Contact).where(Contact.organization_id == org.id))
-    ]
+    form.contact_id.choices = [(0, "")] + [(c.id, c.name) for c in pages.contacts_of(org.id)]
     if form.validate_on_submit():
         occurred = None
         if form.occurred_at.data:
@@ -332,7 +312,7 @@ def contact_edit(contact_id: int):
 @login_required
 @permission_required("crm.staff_read")
 def service_list():
-    items = list(db.session.scalars(sa.select(Service).order_by(Service.active.desc(), Service.name)))
+    items = pages.service_catalog()
     return render_template("crm/service_list.html", services=items)
 
 

@@ -325,3 +325,21 @@ def browser_login(page):
         return page
 
     return do_login
+
+
+# --- markers: `make test-fast` leaves out what starts a browser or a server ------------------------
+
+# Fixtures that drive chromium, or start a server or a process of their own (SMTP, IMAP, S3, Redis,
+# a second PostgreSQL, workers killed on purpose): their tests get the declared markers even when
+# the file forgets them, so the fast lane (`-m "not browser and not slow"`) stays fast.
+BROWSER_FIXTURES = frozenset({"browser", "page", "live_server", "browser_login"})
+SERVER_FIXTURES = frozenset({"smtp_server", "dovecot", "imap_account", "make_mailbox", "s3_endpoint", "private_redis"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & SERVER_FIXTURES or "/faults/" in str(item.path):
+            item.add_marker(pytest.mark.slow)

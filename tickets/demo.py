@@ -271,8 +271,9 @@ def after_users(ctx: dict[str, Any]) -> None:
             service_id=services_by_code.get(srv),
             priority=priority,
             channel="portal" if by_referente else channel,
-            team_id=teams.get(team),
-            assignee_id=operator.id if operator is not None and i % 3 else None,
+            # A referente never assigns: the operator does it just after (below).
+            team_id=None if by_referente else teams.get(team),
+            assignee_id=operator.id if operator is not None and i % 3 and not by_referente else None,
             tags=tag,
             actor=actor,
             created_at=created,
@@ -281,6 +282,13 @@ def after_users(ctx: dict[str, Any]) -> None:
         made.append(ticket)
         if operator is None:
             continue
+        if by_referente and (teams.get(team) or i % 3):
+            services.assign(
+                ticket_id=ticket.id,
+                assignee_id=operator.id if i % 3 else None,
+                team_id=teams.get(team),
+                actor=operator,
+            )
         at = created + dt.timedelta(hours=2)
         stage = i % 5
         if stage >= 1 and at < now:

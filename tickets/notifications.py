@@ -9,6 +9,7 @@ override the transport (a PEC mailbox), the sender and the threading headers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,7 +80,9 @@ def _thread(ticket_id: int) -> tuple[str | None, str | None]:
     return chain[-1], " ".join(chain[-10:])
 
 
-def _to_requester(ticket: Ticket, template: str, subject: Any, **context: Any) -> mail.OutboundEmail | None:
+def _to_requester(
+    ticket: Ticket, template: str, subject: Any, *, files: list[dict[str, str]] | None = None, **context: Any
+) -> mail.OutboundEmail | None:
     address, name, locale = requester(ticket)
     overrides = mail.reply_context(ticket.id)
     address = address or overrides.get("to")  # e.g. a PEC from an ente's address that is no contact
@@ -110,6 +113,7 @@ def _to_requester(ticket: Ticket, template: str, subject: Any, **context: Any) -
         from_addr=overrides.get("from_addr"),
         related_type="ticket",
         related_id=ticket.id,
+        attachments=files,
     )
 
 
@@ -117,8 +121,12 @@ def ticket_opened(ticket: Ticket) -> mail.OutboundEmail | None:
     return _to_requester(ticket, "opened", _l("Richiesta ricevuta"))
 
 
-def public_reply(ticket: Ticket, message: TicketMessage) -> mail.OutboundEmail | None:
-    return _to_requester(ticket, "reply", _l("Nuova risposta"), message=message)
+def public_reply(ticket: Ticket, message: TicketMessage, attachments: Iterable[Any] = ()) -> mail.OutboundEmail | None:
+    """The operator's public reply to the requester, with the files attached to it."""
+    from tickets.services import attachment_key
+
+    files = [{"key": attachment_key(a.sha256), "filename": a.filename, "type": a.content_type} for a in attachments]
+    return _to_requester(ticket, "reply", _l("Nuova risposta"), message=message, files=files)
 
 
 def ticket_resolved(ticket: Ticket) -> mail.OutboundEmail | None:

@@ -189,11 +189,15 @@ def find_user(claims: dict[str, Any]) -> User | None:
 
 def _first_login_referente(claims: dict[str, Any]) -> User | None:
     """Make the contact of an ente carrying this codice fiscale a referente (when the admin allows it)."""
-    from crm.services import find_contacts_by_fiscal_code, update_contact
+    from app.directory import function
 
+    find_contacts_by_fiscal_code = function("contacts_by_fiscal_code")
+    update_contact = function("update_contact")
     code = fiscal_code_from_claim(claims.get("fiscal_number"))
     if not code or not get_access().first_login_creates_referente:
         return None
+    if find_contacts_by_fiscal_code is None or update_contact is None:
+        return None  # no module offers contacts (crm not installed)
     contacts = find_contacts_by_fiscal_code(code)
     if len(contacts) != 1:
         return None  # none, or several enti: an operator decides

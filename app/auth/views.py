@@ -145,10 +145,9 @@ def users():
 
 def _org_names(users) -> dict[int, str]:
     """Names of the enti the listed referenti belong to."""
-    from crm.services import get_organization
+    from app.directory import names
 
-    ids = {u.organization_id for u in users if u.organization_id}
-    return {i: org.name for i in ids if (org := get_organization(i)) is not None}
+    return names("organization", {u.organization_id for u in users if u.organization_id})
 
 
 def _form_errors(form, exc: DomainError, default: str) -> None:

@@ -12,11 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.permissions import check_org, org_scope
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from billing import services
 from billing.fees import fmt
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice
 
 # The package's static files (billing/static), not this sub-package's.
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -65,11 +64,7 @@ def _labels() -> dict[str, str]:
 
 
 def _visible(invoice_id: int) -> Invoice:
-    invoice = services.get_invoice(invoice_id)
-    check_org(current_user, invoice.organization_id)
-    if org_scope(current_user) is not None and invoice.status == InvoiceStatus.DRAFT:
-        raise NotFound("documento non trovato")
-    return invoice
+    return services.invoice_for(current_user, invoice_id)
 
 
 def _fail(exc: DomainError) -> None:

@@ -6,15 +6,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import keyset_page
 from app.auth.forms import EmptyForm
 from app.auth.permissions import can, org_scope, permission_required
 from app.db import local_today
 from app.errors import Conflict, Invalid, NotFound
-from app.extensions import db
+from app.flashing import flashes_errors
 from billing import collections, fatturapa, pagopa, services, sources
 from billing.forms import CreditNoteForm, LineForm, PaymentForm
-from billing.models import DocumentKind, Invoice, InvoiceStatus, Payment
+from billing.models import DocumentKind, InvoiceStatus
 from billing.views import STATUS_LABELS, _fail, _labels, _visible, bp
 
 # --- dashboard ----------------------------------------------------------------------------------------
@@ -49,13 +48,7 @@ def invoice_list():
         "q": (args.get("q") or "").strip()[:100] or None,
         "run_id": args.get("run_id", type=int),
     }
-    stmt = services.invoice_query(**filters)
-    if scope is not None:
-        stmt = stmt.where(Invoice.status != InvoiceStatus.DRAFT)
-    try:
-        invoices, cursor = keyset_page(stmt, [Invoice.id], limit=50, cursor=args.get("cursor") or None)
-    except Invalid:
-        invoices, cursor = keyset_page(stmt, [Invoice.id], limit=50, cursor=None)
+    invoices, cursor = services.invoice_page(current_user, cursor=args.get("cursor") or None, limit=50, **filters)
     next_url = (
         url_for("billing.invoice_list", **{**{k: v for k, v in args.items() if k != "cursor"}, "cursor": cursor})
         if cursor
@@ -81,9 +74,7 @@ def invoice_list():
 @permission_required("billing.read")
 def invoice_detail(invoice_id: int):
     invoice = _visible(invoice_id)
-    payments = db.session.scalars(
-        collections.payment_query(invoice_id=invoice.id).order_by(Payment.paid_on, Payment.id)
-    ).all()
+    payments = collections.payments_of(invoice.id)
     return render_template(
         "billing/invoice_detail.html",
         invoice=invoice,
@@ -105,29 +96,28 @@ def invoice_detail(invoice_id: int):
     )
 
 
+def _to_invoice(invoice_id: int, **_: object) -> str:
+    return url_for("billing.invoice_detail", invoice_id=invoice_id)
+
+
 @bp.route("/fatture/<int:invoice_id>/emetti", methods=["POST"])
 @login_required
 @permission_required("billing.write")
+@flashes_errors(_to_invoice, catch=(Invalid, Conflict), report=_fail)
 def invoice_issue(invoice_id: int):
     EmptyForm().validate_on_submit() or abort(400)
-    try:
-        invoice = services.issue_invoice(invoice_id=invoice_id, actor=current_user)
-        flash(_("Documento emesso con numero %(n)s.", n=invoice.number), "success")
-    except (Invalid, Conflict) as exc:
-        _fail(exc)
+    invoice = services.issue_invoice(invoice_id=invoice_id, actor=current_user)
+    flash(_("Documento emesso con numero %(n)s.", n=invoice.number), "success")
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
 
 @bp.route("/fatture/<int:invoice_id>/elimina-bozza", methods=["POST"])
 @login_required
 @permission_required("billing.write")
+@flashes_errors(_to_invoice, catch=(Conflict,), report=_fail)
 def invoice_discard(invoice_id: int):
     EmptyForm().validate_on_submit() or abort(400)
-    try:
-        services.discard_draft(invoice_id=invoice_id, actor=current_user)
-    except Conflict as exc:
-        _fail(exc)
-        return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
+    services.discard_draft(invoice_id=invoice_id, actor=current_user)
     flash(_("Bozza eliminata."), "success")
     return redirect(url_for("billing.invoice_list"))
 
@@ -135,62 +125,55 @@ def invoice_discard(invoice_id: int):
 @bp.route("/fatture/<int:invoice_id>/riga", methods=["POST"])
 @login_required
 @permission_required("billing.write")
+@flashes_errors(_to_invoice, catch=(Invalid, Conflict), report=_fail)
 def invoice_add_line(invoice_id: int):
     form = LineForm()
     if not form.validate_on_submit():
         flash(_("Riga non valida: controlla descrizione, quantità e prezzo."), "error")
         return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
-    try:
-        services.add_line(
-            invoice_id=invoice_id,
-            description=form.description.data,
-            quantity=form.quantity.data,
-            unit_price=form.unit_price.data,
-            actor=current_user,
-        )
-        flash(_("Riga aggiunta."), "success")
-    except (Invalid, Conflict) as exc:
-        _fail(exc)
+    services.add_line(
+        invoice_id=invoice_id,
+        description=form.description.data,
+        quantity=form.quantity.data,
+        unit_price=form.unit_price.data,
+        actor=current_user,
+    )
+    flash(_("Riga aggiunta."), "success")
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
 
 @bp.route("/fatture/<int:invoice_id>/nota-di-credito", methods=["POST"])
 @login_required
 @permission_required("billing.write")
+@flashes_errors(_to_invoice, catch=(Conflict,), report=_fail)
 def invoice_credit_note(invoice_id: int):
     form = CreditNoteForm()
     if not form.validate_on_submit():
         flash(_("Indica il motivo dello storno."), "error")
         return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
-    try:
-        note = services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=form.reason.data)
-        flash(_("Emessa la nota di credito %(n)s.", n=note.number), "success")
-        return redirect(url_for("billing.invoice_detail", invoice_id=note.id))
-    except Conflict as exc:
-        _fail(exc)
-    return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
+    note = services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=form.reason.data)
+    flash(_("Emessa la nota di credito %(n)s.", n=note.number), "success")
+    return redirect(url_for("billing.invoice_detail", invoice_id=note.id))
 
 
 @bp.route("/fatture/<int:invoice_id>/incasso", methods=["POST"])
 @login_required
 @permission_required("billing.write")
+@flashes_errors(_to_invoice, catch=(Invalid, Conflict), report=_fail)
 def invoice_payment(invoice_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
         flash(_("Incasso non valido: controlla importo e data."), "error")
         return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
-    try:
-        collections.register_payment(
-            invoice_id=invoice_id,
-            amount=form.amount.data,
-            paid_on=form.paid_on.data,
-            method=form.method.data,
-            reference=form.reference.data or "",
-            actor=current_user,
-        )
-        flash(_("Incasso registrato."), "success")
-    except (Invalid, Conflict) as exc:
-        _fail(exc)
+    collections.register_payment(
+        invoice_id=invoice_id,
+        amount=form.amount.data,
+        paid_on=form.paid_on.data,
+        method=form.method.data,
+        reference=form.reference.data or "",
+        actor=current_user,
+    )
+    flash(_("Incasso registrato."), "success")
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import keyset_page
 from app.auth.permissions import permission_required
 from app.db import local_today
-from app.errors import Conflict, Invalid, NotFound
-from app.extensions import db
+from app.errors import Conflict, Invalid
+from app.flashing import submit
 from app.replica import reads_replica
 from billing import collections, services, sources
 from billing.forms import AssignForm, ImportForm, SettingsForm
-from billing.models import Invoice, Payment
 from billing.views import _fail, _labels, bp
 
 # --- payments -----------------------------------------------------------------------------------------
@@ -25,16 +22,10 @@ from billing.views import _fail, _labels, bp
 @login_required
 @permission_required("billing.write")
 def payments():
-    stmt = collections.payment_query(year=request.args.get("year", type=int))
-    try:
-        items, cursor = keyset_page(stmt, [Payment.id], limit=50, cursor=request.args.get("cursor") or None)
-    except Invalid:
-        items, cursor = keyset_page(stmt, [Payment.id], limit=50, cursor=None)
-    numbers = dict(
-        db.session.execute(
-            sa.select(Invoice.id, Invoice.number).where(Invoice.id.in_({p.invoice_id for p in items}))
-        ).all()
+    items, cursor = collections.payment_page(
+        year=request.args.get("year", type=int), cursor=request.args.get("cursor") or None, limit=50
     )
+    numbers = collections.invoice_numbers({p.invoice_id for p in items})
     return render_template(
         "billing/payments.html",
         payments=items,
@@ -56,10 +47,16 @@ def payments_import():
         flash(_("Scegli un file CSV da importare."), "error")
         return redirect(url_for("billing.payments"))
     upload = form.file.data
-    try:
-        record = collections.import_payments(data=upload.read(), filename=upload.filename or "", actor=current_user)
-    except Invalid as exc:
-        _fail(exc)
+    record = submit(
+        None,
+        collections.import_payments,
+        catch=(Invalid,),
+        report=_fail,
+        data=upload.read(),
+        filename=upload.filename or "",
+        actor=current_user,
+    )
+    if record is None:
         return redirect(url_for("billing.payments"))
     return render_template("billing/import_result.html", record=record)
 
@@ -76,11 +73,17 @@ def payments_assign(unmatched_id: int):
     if invoice is None:
         flash(_("Nessun documento con numero o codice avviso %(r)s.", r=form.invoice.data), "error")
         return redirect(url_for("billing.payments"))
-    try:
-        collections.assign_unmatched(unmatched_id=unmatched_id, invoice_id=invoice.id, actor=current_user)
+    assigned = submit(
+        None,
+        collections.assign_unmatched,
+        catch=(Invalid, Conflict),
+        report=_fail,
+        unmatched_id=unmatched_id,
+        invoice_id=invoice.id,
+        actor=current_user,
+    )
+    if assigned is not None:
         flash(_("Incasso abbinato a %(n)s.", n=invoice.number), "success")
-    except (Invalid, Conflict, NotFound) as exc:
-        _fail(exc)
     return redirect(url_for("billing.payments"))
 
 
@@ -114,18 +117,18 @@ def settings():
     current = services.get_settings()
     form = SettingsForm(data=current if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            services.update_settings(
-                reminder_days=form.reminder_days.data,
-                payment_days=form.payment_days.data,
-                vat_rate=form.vat_rate.data,
-                actor=current_user,
-            )
+        saved = submit(
+            form,
+            services.update_settings,
+            catch=(Invalid,),
+            reminder_days=form.reminder_days.data,
+            payment_days=form.payment_days.data,
+            vat_rate=form.vat_rate.data,
+            actor=current_user,
+        )
+        if saved is not None:
             flash(_("Impostazioni salvate."), "success")
             return redirect(url_for("billing.settings"))
-        except Invalid as exc:
-            for name, messages in exc.fields.items():
-                getattr(form, name).errors = list(messages)
     return render_template(
         "billing/settings.html",
         form=form,

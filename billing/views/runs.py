@@ -9,12 +9,11 @@ from flask_login import current_user, login_required
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import local_today
-from app.errors import DomainError, Invalid
-from app.extensions import db
+from app.errors import Invalid
+from app.flashing import submit
 from billing import services, sources
 from billing.fees import fmt
 from billing.forms import RunForm
-from billing.models import Invoice
 from billing.views import _fail, _labels, bp
 
 # --- the annual run ---------------------------------------------------------------------------------
@@ -26,20 +25,15 @@ from billing.views import _fail, _labels, bp
 def run_page():
     form = RunForm(year=request.args.get("year", type=int) or local_today().year)
     if form.validate_on_submit():
-        try:
-            run = services.start_run(year=form.year.data, actor=current_user)
-        except DomainError as exc:
-            _fail(exc)
+        run = submit(None, services.start_run, report=_fail, year=form.year.data, actor=current_user)
+        if run is None:
             return redirect(url_for("billing.run_page", year=form.year.data))
         flash(_("Fatturazione %(y)s avviata.", y=run.year), "success")
         return redirect(url_for("billing.run_detail", run_id=run.id))
     year = request.args.get("year", type=int)
     preview = None
     if year:
-        try:
-            preview = services.preview_run(year)
-        except Invalid as exc:
-            _fail(exc)
+        preview = submit(None, services.preview_run, catch=(Invalid,), report=_fail, year=year)
     totals = None
     if preview is not None:
         new = [r for r in preview if r.state == "new"]
@@ -66,7 +60,7 @@ def run_page():
 def run_detail(run_id: int):
     run = services.get_run(run_id)
     drafts = services.draft_ids_of_run(run.id)
-    invoices = list(db.session.scalars(services.invoice_query(run_id=run.id).order_by(Invoice.id)))
+    invoices = services.invoices_of_run(run.id)
     return render_template(
         "billing/run_detail.html",
         run=run,

@@ -391,6 +391,8 @@ def upgrade():
         sa.Column("sla_tier", sa.String(length=20), nullable=False),
         sa.Column("cig", sa.String(length=10), nullable=True),
         sa.Column("cup", sa.String(length=15), nullable=True),
+        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("vat_nature", sa.String(length=5), nullable=True),
         sa.Column("document_filename", sa.String(length=255), nullable=True),
         sa.Column("document_sha256", sa.String(length=64), nullable=True),
         sa.Column("document_content_type", sa.String(length=100), nullable=True),
@@ -687,6 +689,7 @@ def upgrade():
         "agreement_services",
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("annual_fee", sa.Numeric(precision=12, scale=2), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
             ["agreements.id"],

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tickets import services
 from tickets.models import Ticket, TicketStatus
+
+pytestmark = pytest.mark.browser
 
 
 def test_operator_opens_replies_and_resolves(page, browser_login, make_user, make_org, make_contact, outbox):

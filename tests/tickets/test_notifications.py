@@ -85,3 +85,25 @@ def test_requester_reply_does_not_email_back(db, make_contact, outbox, referente
     t = services.open_ticket(subject="x", description="y", organization_id=referente.organization_id, actor=referente)
     services.add_message(ticket_id=t.id, body="altro", actor=referente)
     assert len(outbox(ticket_id=t.id)) == 1  # only the creation notice
+
+
+def test_operator_reply_email_carries_its_attachments(db, make_user, make_contact, smtp_server, run_jobs):
+    """The files of an operator's public reply reach the requester with the email (real SMTP server)."""
+    contact = make_contact(email="ragioneria@comune.example.it")
+    operator = make_user("operator")
+    t = services.open_ticket(subject="Certificato", description="x", requester_contact_id=contact.id, notify=False)
+    pdf = b"%PDF-1.4 certificato di firma\n%%EOF\n"
+    services.reply(
+        ticket_id=t.id,
+        body="Ecco il certificato richiesto.",
+        files=[("certificato.pdf", pdf, "application/pdf")],
+        actor=operator,
+    )
+    services.reply(ticket_id=t.id, body="Nota solo per noi", internal=True, actor=operator)
+    run_jobs()
+    (msg,) = smtp_server.parsed()
+    assert msg["To"] == "ragioneria@comune.example.it"
+    (part,) = list(msg.iter_attachments())
+    assert part.get_filename() == "certificato.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_payload(decode=True) == pdf

@@ -12,6 +12,7 @@ closed is final: a new message from the requester opens a follow-up ticket linke
 
 from __future__ import annotations
 
+from tickets.services import rules  # noqa: E402,F401  (what an actor may do)
 from tickets.services.access import (
     _only_own,
     attachment_for,
@@ -19,6 +20,7 @@ from tickets.services.access import (
     get_ticket,
     ticket_for,
     visible_stmt,
+    visible_ticket_ids,
 )
 from tickets.services.assignment import (
     UPDATABLE,
@@ -33,6 +35,7 @@ from tickets.services.attachments import (
     ALLOWED_EXTENSIONS,
     DEFAULT_MAX_ATTACHMENT_BYTES,
     add_attachment,
+    attach_files,
     attachment_key,
     attachment_path,
     attachments_for,
@@ -44,6 +47,7 @@ from tickets.services.attachments import (
 from tickets.services.canned import (
     delete_canned,
     fill_canned,
+    get_canned,
     list_canned,
     placeholders,
     render_canned,
@@ -80,7 +84,9 @@ from tickets.services.numbering import (
 from tickets.services.opening import (
     _open_lookups,
     open_ticket,
+    open_with_files,
 )
+from tickets.services.pages import active_organizations, names_for, related, ticket_page, user_names
 from tickets.services.properties import (
     TAG_RE,
     normalize_tags,
@@ -100,6 +106,7 @@ from tickets.services.search import (
     dashboard_figures,
     is_text_search,
     page_tickets,
+    queue_page,
     search_stmt,
     sqlite_match_query,
     text_condition,
@@ -128,6 +135,17 @@ from tickets.services.time_entries import (
 )
 
 __all__ = [
+    "attach_files",
+    "active_organizations",
+    "get_canned",
+    "names_for",
+    "related",
+    "ticket_page",
+    "user_names",
+    "visible_ticket_ids",
+    "open_with_files",
+    "queue_page",
+    "rules",
     "OPEN_STATES",
     "_enum",
     "_check_refs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,3 +77,11 @@ def attachment_for(user: Any, attachment_id: int) -> TicketAttachment:
         if msg is not None and msg.internal:
             raise NotFound("allegato non trovato")
     return att
+
+
+def visible_ticket_ids(user: Any, ticket_ids: Iterable[int]) -> set[int]:
+    """Those of ``ticket_ids`` that exist and ``user`` may see."""
+    wanted = {int(i) for i in ticket_ids}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(visible_stmt(user, sa.select(Ticket.id)).where(Ticket.id.in_(wanted))))

@@ -21,6 +21,7 @@ from tickets.models import (
     TicketStatus,
     TicketTag,
 )
+from tickets.services import rules
 from tickets.services.common import _check_refs, _enum, _locked
 from tickets.services.properties import normalize_tags, set_ccs
 from tickets.services.status import change_status
@@ -31,6 +32,9 @@ UPDATABLE = ("subject", "priority", "service_id", "team_id", "organization_id", 
 def update_ticket(*, ticket_id: int, actor: Any = None, now: dt.datetime | None = None, **changes: Any) -> Ticket:
     """Change fields (priority, service, team, …), assignment, status and tags in one transaction."""
     now = now or utcnow()
+    rules.check_update(actor, changes)
+    if rules.is_referente(actor):
+        return change_status(ticket_id=ticket_id, status=changes["status"], actor=actor, now=now)
     unknown = set(changes) - set(UPDATABLE) - {"assignee_id", "status", "tags", "cc_contact_ids"}
     if unknown:
         raise Invalid("campi non modificabili", {f: ["non modificabile"] for f in sorted(unknown)})
@@ -104,10 +108,15 @@ def bulk_update(
     team_id: int | None | object = ...,
     priority: str | None = None,
 ) -> dict[str, Any]:
-    """Apply one change to many tickets. Each ticket is its own transaction; refused ones are reported."""
+    """Apply one change to many tickets. Each ticket is its own transaction; refused ones are reported.
+    Tickets the actor does not see (another ente's, or none) are left out silently."""
+    from tickets.services.access import visible_ticket_ids
+
     done: list[int] = []
     errors: dict[int, str] = {}
-    for ticket_id in list(dict.fromkeys(int(i) for i in ticket_ids))[:500]:
+    wanted = list(dict.fromkeys(int(i) for i in ticket_ids))[:500]
+    visible = visible_ticket_ids(actor, wanted) if actor is not None else set(wanted)
+    for ticket_id in [i for i in wanted if i in visible]:
         try:
             with transaction(actor=actor):
                 if assignee_id is not ... or team_id is not ...:

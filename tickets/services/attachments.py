@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tickets.models import (
     TicketAttachment,
     TicketMessage,
 )
+from tickets.services import rules
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -92,6 +94,7 @@ def check_upload(filename: str, data: bytes, content_type: str | None = None) ->
 def upload_attachment(
     *, ticket_id: int, filename: str, data: bytes, content_type: str = "", actor: Any = None
 ) -> TicketAttachment:
+    rules.check_sees(actor, ticket_id)
     check_upload(filename, data, content_type)
     return add_attachment(ticket_id=ticket_id, filename=filename, data=data, content_type=content_type, actor=actor)
 
@@ -127,3 +130,15 @@ def add_attachment(
         db.session.add(attachment)
         db.session.flush()
     return attachment
+
+
+def attach_files(
+    *, ticket_id: int, files: Iterable[tuple[str, bytes, str]], message_id: int | None = None, actor: Any = None
+) -> list[TicketAttachment]:
+    """Store already checked uploads (``check_upload``) on a ticket, or on one of its messages."""
+    return [
+        add_attachment(
+            ticket_id=ticket_id, filename=name, data=data, content_type=ctype, message_id=message_id, actor=actor
+        )
+        for name, data, ctype in files
+    ]

@@ -84,3 +84,10 @@ def placeholders(ticket: Ticket, operator: Any = None) -> dict[str, str]:
         "servizio": service.name if service else "",
         "operatore": _actor_label(operator),
     }
+
+
+def get_canned(canned_id: int) -> CannedResponse:
+    canned = db.session.get(CannedResponse, canned_id)
+    if canned is None:
+        raise NotFound("risposta non trovata")
+    return canned

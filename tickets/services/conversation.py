@@ -18,7 +18,8 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
-from tickets.services.attachments import add_attachment, check_upload
+from tickets.services import rules
+from tickets.services.attachments import attach_files, check_upload
 from tickets.services.common import _actor_label, _enum, _is_staff, _locked
 from tickets.services.links import _link, _survivor
 from tickets.services.opening import open_ticket
@@ -122,10 +123,12 @@ def reply(
     channel: Channel | str | None = None,
 ) -> TicketMessage:
     """A reply from the web or the API: message, attachments and an optional status change together."""
+    rules.check_message(actor, ticket_id=ticket_id, internal=internal, status=status)
     staff = _is_staff(actor)
     files = list(files)
     for name, data, ctype in files:
         check_upload(name, data, ctype)
+    emailed = staff and not internal  # the requester gets the reply by email, with its files
     with transaction(actor=actor):
         message = add_message(
             ticket_id=ticket_id,
@@ -134,16 +137,13 @@ def reply(
             author_contact_id=None if staff else getattr(actor, "contact_id", None),
             channel=channel or (Channel.WEB if staff else Channel.PORTAL),
             actor=actor,
+            notify=not emailed,
         )
-        for name, data, ctype in files:
-            add_attachment(
-                ticket_id=message.ticket_id,
-                filename=name,
-                data=data,
-                content_type=ctype,
-                message_id=message.id,
-                actor=actor,
-            )
+        stored = attach_files(ticket_id=message.ticket_id, files=files, message_id=message.id, actor=actor)
+        if emailed:
+            from tickets import notifications
+
+            notifications.public_reply(_locked(message.ticket_id), message, stored)
         if status and staff:
             change_status(ticket_id=message.ticket_id, status=status, actor=actor)
     return message

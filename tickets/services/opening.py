@@ -22,6 +22,7 @@ from tickets.models import (
     TicketStatus,
     TicketTag,
 )
+from tickets.services import rules
 from tickets.services.common import _actor_label, _enum
 from tickets.services.numbering import next_number, number_expr
 from tickets.services.properties import normalize_tags
@@ -116,6 +117,17 @@ def open_ticket(
     and the number, the SLA clock of a new ticket is computed before it
     (no history to read) and its rows (history, message, tags, clock) go in one flush.
     """
+    if rules.is_referente(actor):
+        scoped = rules.opening_for(
+            actor,
+            {
+                "organization_id": organization_id,
+                "requester_contact_id": requester_contact_id,
+                "assignee_id": assignee_id,
+                "team_id": team_id,
+            },
+        )
+        organization_id, requester_contact_id = scoped["organization_id"], scoped["requester_contact_id"]
     subject = (subject or "").strip()
     if not subject:
         raise Invalid("oggetto obbligatorio", {"subject": ["obbligatorio"]})
@@ -186,4 +198,34 @@ def open_ticket(
             if assignee_id is not None and assignee_id != getattr(actor, "id", None):
                 notifications.ticket_assigned(ticket)
         db.session.flush()
+    return ticket
+
+
+def open_with_files(
+    *,
+    files: Iterable[tuple[str, bytes, str]] = (),
+    requester_email: str | None = None,
+    actor: Any = None,
+    **values: Any,
+) -> Ticket:
+    """Open a ticket with the files attached to the request (web form, portal), all or nothing.
+
+    ``requester_email`` (an operator typing who asked): its CRM contact becomes the requester, and its
+    ente the ticket's when none is given; a contact of another ente than the one given is left out."""
+    from tickets.services.attachments import attach_files, check_upload
+
+    if requester_email:
+        from crm.services import match_email
+
+        match = match_email(requester_email)
+        org_id = values.get("organization_id") or match.organization_id
+        values["organization_id"] = org_id
+        same_ente = match.contact_id is not None and (org_id is None or match.organization_id == org_id)
+        values["requester_contact_id"] = match.contact_id if same_ente else None
+    files = list(files)
+    for name, data, ctype in files:
+        check_upload(name, data, ctype)
+    with transaction(actor=actor):
+        ticket = open_ticket(actor=actor, **values)
+        attach_files(ticket_id=ticket.id, files=files, actor=actor)
     return ticket

@@ -251,3 +251,18 @@ def page_tickets(
         else:
             next_cursor = encode_cursor([last.id])
     return rows, next_cursor
+
+
+def queue_page(
+    user: Any,
+    *,
+    q: str | None = None,
+    view: str | None = None,
+    sort: str = "recenti",
+    limit: int = 50,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[list[Ticket], str | None]:
+    """One page of the tickets ``user`` sees, filtered and searched (the queue, the portal, the API)."""
+    stmt = search_stmt(user, q=q, view=view, **filters)
+    return page_tickets(stmt, sort=sort, limit=limit, cursor=cursor, windowed=is_text_search(q))

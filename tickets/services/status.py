@@ -17,6 +17,7 @@ from tickets.models import (
     TicketStatus,
     TicketStatusChange,
 )
+from tickets.services import rules
 from tickets.services.common import _enum, _is_staff, _locked
 
 # Which status may follow which. Closed is final.
@@ -74,11 +75,13 @@ def change_status(
     now: dt.datetime | None = None,
     notify: bool = True,
 ) -> Ticket:
-    """A transition by hand (operator, or a referente confirming/reopening): checked against the rules."""
+    """A transition by hand (operator, or a referente confirming/reopening): checked against the lifecycle
+    and against what the actor may do (``rules.check_status_change``)."""
     status = TicketStatus(_enum(TicketStatus, status, "status"))
     now = now or utcnow()
     with transaction(actor=actor):
         ticket = _locked(ticket_id)
+        rules.check_status_change(actor, ticket, status)
         if ticket.status == status:
             return ticket
         if status not in TRANSITIONS[ticket.status] or ticket.merged_into_id:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import permission_required
-from app.errors import DomainError
-from app.extensions import db
+from app.flashing import submit
 from tickets import services
 from tickets.forms import (
     CannedForm,
     TeamForm,
 )
-from tickets.views.helpers import _flash_error, bp
+from tickets.views.helpers import bp
 
 
 @bp.route("/ticket/risposte-predefinite", methods=["GET", "POST"])
@@ -22,25 +21,21 @@ from tickets.views.helpers import _flash_error, bp
 @login_required
 @permission_required("tickets.admin")
 def canned(canned_id: int | None = None):
-    from tickets.models import CannedResponse
-
-    item = db.session.get(CannedResponse, canned_id) if canned_id else None
-    if canned_id and item is None:
-        abort(404)
+    item = services.get_canned(canned_id) if canned_id else None
     form = CannedForm(obj=item)
     if form.validate_on_submit():
-        try:
-            services.save_canned(
-                title=form.title.data,
-                body=form.body.data,
-                active=form.active.data,
-                canned_id=canned_id,
-                actor=current_user,
-            )
+        saved = submit(
+            None,
+            services.save_canned,
+            title=form.title.data,
+            body=form.body.data,
+            active=form.active.data,
+            canned_id=canned_id,
+            actor=current_user,
+        )
+        if saved is not None:
             flash(_("Risposta predefinita salvata."), "success")
             return redirect(url_for("tickets.canned"))
-        except DomainError as exc:
-            _flash_error(exc)
     return render_template("tickets/canned.html", form=form, item=item, items=services.list_canned(active_only=False))
 
 
@@ -59,10 +54,8 @@ def canned_delete(canned_id: int):
 def teams():
     form = TeamForm()
     if form.validate_on_submit():
-        try:
-            services.create_team(name=form.name.data, email=form.email.data, actor=current_user)
+        team = submit(None, services.create_team, name=form.name.data, email=form.email.data, actor=current_user)
+        if team is not None:
             flash(_("Gruppo creato."), "success")
             return redirect(url_for("tickets.teams"))
-        except DomainError as exc:
-            _flash_error(exc)
     return render_template("tickets/teams.html", form=form, teams=services.list_teams(active_only=False))

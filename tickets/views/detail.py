@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, permission_required
-from app.errors import DomainError, Invalid
-from app.extensions import db
+from app.errors import Invalid
+from app.flashing import flashes_errors
 from app.storage import send_download
 from tickets import services
 from tickets.forms import (
@@ -19,12 +18,11 @@ from tickets.forms import (
     ReplyForm,
     StatusForm,
 )
-from tickets.models import Team, Ticket, TicketStatus
+from tickets.models import TicketStatus
 from tickets.views.helpers import (
     _back,
     _by_number,
     _files,
-    _flash_error,
     _operator_choices,
     _service_choices,
     _sla_fields,
@@ -43,29 +41,9 @@ def detail(ticket_id: int):
     operator list names the assignee and the status changes' actors, the status history feeds the
     timeline and the SLA clock): a page of a long ticket stays at a fixed number of statements."""
     ticket = services.ticket_for(current_user, ticket_id)
-    from app.auth.models import User
-    from crm.models import Contact, Organization, Service
-    from crm.services import list_services
-
-    operators = services.list_operators()
-    teams = services.list_teams()
-    service_list = list_services()
-    users = {u.id: u.display_name for u in operators}
-    team_names = {t.id: t.name for t in teams}
-    # An inactive assignee or team is not among the choices but is still named.
-    if ticket.assignee_id and ticket.assignee_id not in users:
-        assignee = db.session.get(User, ticket.assignee_id)
-        if assignee is not None:
-            users[assignee.id] = assignee.display_name
-    if ticket.team_id and ticket.team_id not in team_names:
-        team = db.session.get(Team, ticket.team_id)
-        if team is not None:
-            team_names[team.id] = team.name
-    org = db.session.get(Organization, ticket.organization_id) if ticket.organization_id else None
-    contact = db.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
-    service = db.session.get(Service, ticket.service_id) if ticket.service_id else None
-    tags = services.ticket_tags(ticket.id)
-    history = services.status_history(ticket.id)
+    page = services.ticket_page(ticket)
+    operators, teams, service_list = page["operators"], page["teams"], page["services"]
+    users, tags, history = page["users"], page["tags"], page["history"]
 
     reply_form = ReplyForm()
     canned = services.list_canned()
@@ -80,25 +58,21 @@ def detail(ticket_id: int):
     assign_form.team_id.choices = [("", _("— nessuno —"))] + [(t.id, t.name) for t in teams]
     props_form = PropertiesForm(priority=ticket.priority.value, service_id=ticket.service_id, tags=", ".join(tags))
     props_form.service_id.choices = [("", _("— non indicato —"))] + [(s.id, s.name) for s in service_list]
-    cc_ids = services.ticket_ccs(ticket.id)
-    ccs = []
-    if cc_ids:
-        ccs = list(db.session.scalars(sa.select(Contact).where(Contact.id.in_(cc_ids)).order_by(Contact.id)))
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
         timeline=_timeline(ticket, staff=True, history=history, actors=users),
         status_history=history,
-        org=org,
-        contact=contact,
-        service=service,
-        names={"user": users, "team": team_names},
+        org=page["org"],
+        contact=page["contact"],
+        service=page["service"],
+        names={"user": users, "team": page["team_names"]},
         tags=tags,
-        ccs=ccs,
-        linked=services.linked_tickets(ticket.id),
-        merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,
-        follow_up_of=db.session.get(Ticket, ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
-        merged_here=list(db.session.scalars(sa.select(Ticket).where(Ticket.merged_into_id == ticket.id))),
+        ccs=page["ccs"],
+        linked=page["linked"],
+        merged_into=page["merged_into"],
+        follow_up_of=page["follow_up_of"],
+        merged_here=page["merged_here"],
         reply_form=reply_form,
         canned_texts=canned_texts,
         status_form=status_form,
@@ -110,9 +84,14 @@ def detail(ticket_id: int):
     )
 
 
+def _to_ticket(ticket_id: int, **_: object) -> str:
+    return url_for("tickets.detail", ticket_id=ticket_id)
+
+
 @bp.route("/ticket/<int:ticket_id>/risposta", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def reply(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     form = ReplyForm()
@@ -125,18 +104,14 @@ def reply(ticket_id: int):
     if not body and form.canned_id.data:
         chosen = next((c for c in canned if c.id == form.canned_id.data), None)
         body = services.render_canned(chosen, ticket, current_user) if chosen else ""
-    try:
-        message = services.reply(
-            ticket_id=ticket.id,
-            body=body,
-            internal=bool(form.internal.data),
-            status=form.status.data or None,
-            files=_files(),
-            actor=current_user,
-        )
-    except DomainError as exc:
-        _flash_error(exc)
-        return _back(ticket.id)
+    message = services.reply(
+        ticket_id=ticket.id,
+        body=body,
+        internal=bool(form.internal.data),
+        status=form.status.data or None,
+        files=_files(),
+        actor=current_user,
+    )
     flash(_("Nota interna aggiunta.") if message.internal else _("Risposta inviata."), "success")
     return _back(message.ticket_id)
 
@@ -144,23 +119,22 @@ def reply(ticket_id: int):
 @bp.route("/ticket/<int:ticket_id>/stato", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def set_status(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     form = StatusForm()
     form.status.choices = [(s.value, s.value) for s in TicketStatus]
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_status(ticket_id=ticket.id, status=form.status.data, actor=current_user)
-        flash(_("Stato aggiornato: %(status)s.", status=status_label(form.status.data)), "success")
-    except DomainError as exc:
-        _flash_error(exc)
+    services.change_status(ticket_id=ticket.id, status=form.status.data, actor=current_user)
+    flash(_("Stato aggiornato: %(status)s.", status=status_label(form.status.data)), "success")
     return _back(ticket.id)
 
 
 @bp.route("/ticket/<int:ticket_id>/assegna", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def assign(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     form = AssignForm()
@@ -168,67 +142,57 @@ def assign(ticket_id: int):
     form.team_id.choices = _team_choices()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.assign(
-            ticket_id=ticket.id, assignee_id=form.assignee_id.data, team_id=form.team_id.data, actor=current_user
-        )
-        flash(_("Assegnazione aggiornata."), "success")
-    except DomainError as exc:
-        _flash_error(exc)
+    services.assign(
+        ticket_id=ticket.id, assignee_id=form.assignee_id.data, team_id=form.team_id.data, actor=current_user
+    )
+    flash(_("Assegnazione aggiornata."), "success")
     return _back(ticket.id)
 
 
 @bp.route("/ticket/<int:ticket_id>/prendi", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def take(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
-    try:
-        services.assign(ticket_id=ticket.id, assignee_id=current_user.id, actor=current_user)
-        flash(_("Ora il ticket è assegnato a te."), "success")
-    except DomainError as exc:
-        _flash_error(exc)
+    services.assign(ticket_id=ticket.id, assignee_id=current_user.id, actor=current_user)
+    flash(_("Ora il ticket è assegnato a te."), "success")
     return _back(ticket.id)
 
 
 @bp.route("/ticket/<int:ticket_id>/proprieta", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def properties(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     form = PropertiesForm()
     form.service_id.choices = _service_choices()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.update_ticket(
-            ticket_id=ticket.id,
-            priority=form.priority.data,
-            service_id=form.service_id.data,
-            tags=form.tags.data,
-            actor=current_user,
-        )
-        flash(_("Ticket aggiornato."), "success")
-    except DomainError as exc:
-        _flash_error(exc)
+    services.update_ticket(
+        ticket_id=ticket.id,
+        priority=form.priority.data,
+        service_id=form.service_id.data,
+        tags=form.tags.data,
+        actor=current_user,
+    )
+    flash(_("Ticket aggiornato."), "success")
     return _back(ticket.id)
 
 
 @bp.route("/ticket/<int:ticket_id>/unisci", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def merge(ticket_id: int):
     """Merge this ticket (the duplicate) into the one whose number is given."""
     ticket = services.ticket_for(current_user, ticket_id)
     form = NumberForm(prefix="merge")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        target = _by_number(form.number.data)
-        services.merge_tickets(source_id=ticket.id, target_id=target.id, actor=current_user)
-    except DomainError as exc:
-        _flash_error(exc)
-        return _back(ticket.id)
+    target = _by_number(form.number.data)
+    services.merge_tickets(source_id=ticket.id, target_id=target.id, actor=current_user)
     flash(_("Ticket %(a)s unito a %(b)s.", a=ticket.number, b=target.number), "success")
     return _back(target.id)
 
@@ -236,39 +200,39 @@ def merge(ticket_id: int):
 @bp.route("/ticket/<int:ticket_id>/collega", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
+@flashes_errors(_to_ticket)
 def link(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     form = NumberForm(prefix="link")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        other = _by_number(form.number.data)
-        services.link_tickets(ticket_id=ticket.id, other_id=other.id, actor=current_user)
-        flash(_("Ticket collegato."), "success")
-    except DomainError as exc:
-        _flash_error(exc)
+    other = _by_number(form.number.data)
+    services.link_tickets(ticket_id=ticket.id, other_id=other.id, actor=current_user)
+    flash(_("Ticket collegato."), "success")
     return _back(ticket.id)
+
+
+def _after_upload(ticket_id: int, **_: object) -> str:
+    if can(current_user, "tickets.work"):
+        return url_for("tickets.detail", ticket_id=ticket_id)
+    return url_for("tickets.portal_detail", ticket_id=ticket_id)
 
 
 @bp.route("/ticket/<int:ticket_id>/allegati", methods=["POST"])
 @login_required
 @permission_required("tickets.reply")
+@flashes_errors(_after_upload)
 def attach(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     files = _files()
-    try:
-        if not files:
-            raise Invalid(_("Scegli un file."), {"file": [_("obbligatorio")]})
-        for name, data, ctype in files:
-            services.upload_attachment(
-                ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
-            )
-        flash(_("Allegato caricato."), "success")
-    except DomainError as exc:
-        _flash_error(exc)
-    if can(current_user, "tickets.work"):
-        return _back(ticket.id)
-    return redirect(url_for("tickets.portal_detail", ticket_id=ticket.id))
+    if not files:
+        raise Invalid(_("Scegli un file."), {"file": [_("obbligatorio")]})
+    for name, data, ctype in files:
+        services.upload_attachment(
+            ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
+        )
+    flash(_("Allegato caricato."), "success")
+    return redirect(_after_upload(ticket.id))
 
 
 SAFE_INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv"}

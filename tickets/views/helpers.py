@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import DomainError, Invalid
-from app.extensions import db
 from tickets import services
-from tickets.models import Team, Ticket
+from tickets.models import Ticket
 
 # Rooted at the tickets package, where its static/ folder lives.
 bp = Blueprint(
@@ -55,12 +53,7 @@ def _flash_error(exc: DomainError) -> None:
 
 
 def _org_choices() -> list[tuple[Any, str]]:
-    from crm.models import Organization
-
-    orgs = db.session.execute(
-        sa.select(Organization.id, Organization.name).where(Organization.active.is_(True)).order_by(Organization.name)
-    ).all()
-    return [("", _("— nessuno —"))] + [(o.id, o.name) for o in orgs]
+    return [("", _("— nessuno —")), *services.active_organizations()]
 
 
 def _service_choices() -> list[tuple[Any, str]]:
@@ -78,31 +71,7 @@ def _team_choices() -> list[tuple[Any, str]]:
 
 
 def _names(tickets: list[Ticket], known: dict[str, dict[int, str]] | None = None) -> dict[str, dict[int, str]]:
-    """Organization, assignee, team and service names for a page of tickets: from ``known`` (the cached
-    pick lists) and, for ids not there (an inactive ente, a former operator), one query per kind."""
-    from app.auth.models import User
-    from crm.models import Organization, Service
-
-    known = known or {}
-
-    def lookup(kind: str, id_col: Any, name_col: Any, ids: set[Any]) -> dict[int, str]:
-        ids.discard(None)
-        have = known.get(kind, {})
-        found = {pk: have[pk] for pk in ids if pk in have}
-        missing = ids - found.keys()
-        if missing:
-            found.update(
-                (row[0], row[1]) for row in db.session.execute(sa.select(id_col, name_col).where(id_col.in_(missing)))
-            )
-        return found
-
-    display = sa.func.coalesce(sa.func.nullif(User.name, ""), User.email)  # User.display_name
-    return {
-        "org": lookup("org", Organization.id, Organization.name, {t.organization_id for t in tickets}),
-        "user": lookup("user", User.id, display, {t.assignee_id for t in tickets}),
-        "team": lookup("team", Team.id, Team.name, {t.team_id for t in tickets}),
-        "service": lookup("service", Service.id, Service.name, {t.service_id for t in tickets}),
-    }
+    return services.names_for(tickets, known)
 
 
 def _timeline(
@@ -116,8 +85,6 @@ def _timeline(
 
     ``history`` (the status changes, when the caller already has them) and ``actors`` (user names by
     id) spare their queries."""
-    from app.auth.models import User
-
     messages = services.messages_for(ticket.id, include_internal=staff)
     attachments = services.attachments_for(ticket.id, include_internal=staff)
     by_message: dict[int | None, list[Any]] = {}
@@ -130,9 +97,7 @@ def _timeline(
         events.append({"kind": "attachment", "at": att.created_at, "attachment": att})
     names: dict[int, str] = dict(actors or {})
     changes = history if history is not None else services.status_history(ticket.id)
-    missing = {c.actor_id for c in changes if c.actor_id and c.actor_id not in names}
-    if missing:
-        names.update({u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(missing)))})
+    names.update(services.user_names({c.actor_id for c in changes if c.actor_id and c.actor_id not in names}))
     for change in changes:
         actor = names.get(change.actor_id, "") if change.actor_id else ""
         events.append({"kind": "status", "at": change.at, "change": change, "actor": actor})

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import contextlib
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import permission_required
-from app.errors import DomainError, Invalid
-from app.extensions import db
+from app.flashing import submit
 from tickets import choices, services
 from tickets.forms import (
     BulkForm,
     TicketForm,
 )
-from tickets.models import Channel, Priority, SlaState, Ticket, TicketStatus
+from tickets.models import Channel, Priority, SlaState, TicketStatus
 from tickets.views.helpers import (
     _files,
-    _flash_error,
     _names,
     _operator_choices,
     _org_choices,
@@ -60,14 +57,18 @@ def queue():
     view = args.get("vista") or None
     sort = args.get("ordine") if args.get("ordine") in services.SORTS else "recenti"
     q = (args.get("q") or "").strip()
-    try:
-        stmt = services.search_stmt(current_user, q=q, view=view, **filters)
-        tickets, next_cursor = services.page_tickets(
-            stmt, sort=sort, limit=50, cursor=args.get("cursor"), windowed=services.is_text_search(q)
-        )
-    except Invalid as exc:
-        _flash_error(exc)
-        tickets, next_cursor = [], None
+    found = submit(
+        None,
+        services.queue_page,
+        user=current_user,
+        q=q,
+        view=view,
+        sort=sort,
+        limit=50,
+        cursor=args.get("cursor"),
+        **filters,
+    )
+    tickets, next_cursor = found or ([], None)
     next_url = url_for("tickets.queue", **{**args.to_dict(), "cursor": next_cursor}) if next_cursor else None
     lists = choices.current()
     return render_template(
@@ -108,16 +109,13 @@ def bulk():
     form.assignee_id.choices = _operator_choices()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        ids = [int(i) for i in request.form.getlist("ticket_ids")]
-    except ValueError:
+    raw = request.form.getlist("ticket_ids")
+    if not all(i.isdigit() for i in raw):
         abort(400)
+    ids = [int(i) for i in raw]
     if not ids:
         flash(_("Seleziona almeno un ticket."), "warning")
         return redirect(request.referrer or url_for("tickets.queue"))
-    visible = set(
-        db.session.scalars(services.visible_stmt(current_user, sa.select(Ticket.id)).where(Ticket.id.in_(ids)))
-    )
     kwargs = {}
     if form.action.data == "assign_me":
         kwargs["assignee_id"] = current_user.id
@@ -127,7 +125,7 @@ def bulk():
         kwargs["assignee_id"] = None
     elif form.action.data == "status":
         kwargs["status"] = form.status.data
-    result = services.bulk_update(ticket_ids=[i for i in ids if i in visible], actor=current_user, **kwargs)
+    result = services.bulk_update(ticket_ids=ids, actor=current_user, **kwargs)
     flash(_("Aggiornati %(n)d ticket.", n=len(result["updated"])), "success")
     for ticket_id, message in result["errors"].items():
         flash(_("Ticket %(id)s non aggiornato: %(msg)s", id=ticket_id, msg=message), "error")
@@ -147,41 +145,23 @@ def new():
         with contextlib.suppress(ValueError):
             form.organization_id.data = int(request.args["organization_id"])
     if form.validate_on_submit():
-        org_id = form.organization_id.data
-        contact_id = None
-        if form.requester_email.data:
-            from crm.services import match_email
-
-            match = match_email(form.requester_email.data)
-            contact_id = match.contact_id
-            if org_id is None:
-                org_id = match.organization_id
-            if contact_id is not None and org_id is not None and match.organization_id != org_id:
-                contact_id = None
-        files = _files()
-        try:
-            for name, data, ctype in files:
-                services.check_upload(name, data, ctype)
-            ticket = services.open_ticket(
-                subject=form.subject.data,
-                description=form.description.data,
-                organization_id=org_id,
-                requester_contact_id=contact_id,
-                service_id=form.service_id.data,
-                channel=form.channel.data,
-                priority=form.priority.data,
-                team_id=form.team_id.data,
-                assignee_id=form.assignee_id.data,
-                tags=form.tags.data,
-                actor=current_user,
-            )
-            for name, data, ctype in files:
-                services.add_attachment(
-                    ticket_id=ticket.id, filename=name, data=data, content_type=ctype, actor=current_user
-                )
-        except DomainError as exc:
-            _flash_error(exc)
-        else:
+        ticket = submit(
+            None,
+            services.open_with_files,
+            files=_files(),
+            requester_email=form.requester_email.data or None,
+            subject=form.subject.data,
+            description=form.description.data,
+            organization_id=form.organization_id.data,
+            service_id=form.service_id.data,
+            channel=form.channel.data,
+            priority=form.priority.data,
+            team_id=form.team_id.data,
+            assignee_id=form.assignee_id.data,
+            tags=form.tags.data,
+            actor=current_user,
+        )
+        if ticket is not None:
             flash(_("Ticket %(number)s aperto.", number=ticket.number), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     return render_template("tickets/new.html", form=form)
