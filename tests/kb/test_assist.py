@@ -165,3 +165,40 @@ def test_workers_reload_a_newer_model_version(app, history):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AssistModel)) == 2
     with transaction():
         pass
+
+
+def test_triage_page_shows_guesses_with_confidence_and_applies_in_one_click(
+    client, history, login, operator, referente, db
+):
+    from kb.assist import train
+    from tickets.models import Ticket
+    from tickets.services import open_ticket
+
+    services, org, _ = history
+    train()
+    new = open_ticket(
+        subject="Errore SPID durante il login",
+        description="Il cittadino non riesce ad accedere con SPID.",
+        organization_id=org.id,
+        channel="email",
+        notify=False,
+    )
+    login(operator)
+    page = client.get("/kb/smistamento")
+    html = page.get_data(as_text=True)
+    row = html.split(new.number)[1].split("</tr>")[0]
+    assert page.status_code == 200 and "SPID" in row and "%)" in row
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    applied = client.post(
+        f"/ticket/{new.id}/kb/applica",
+        data={"csrf_token": token, "service_id": services["SPID"].id, "priority": "high", "ritorno": "smistamento"},
+    )
+    assert applied.status_code == 302 and applied.headers["Location"].endswith("/kb/smistamento")
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, new.id)
+    assert (ticket.service_id, ticket.priority.value) == (services["SPID"].id, "high")
+    from app.errors import NotFound
+    from kb.triage import triage_queue
+
+    with pytest.raises(NotFound):
+        triage_queue(user=referente)
