@@ -1,7 +1,7 @@
 """Assisted triage, offline: suggested service and priority, similar past tickets, articles to send.
 
 Trained on this center's own resolved tickets (TF-IDF of subject and description, a logistic
-regression per target) on this machine; nothing leaves it. ``train`` measures accuracy on a held-out
+regression per target, fitted by SGD) on this machine; nothing leaves it. ``train`` measures accuracy on a held-out
 split, then fits on everything and stores the model file through ``app.storage`` as a new version
 (an ``assist_models`` row). Every process reloads the newest version when one appears.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import train_test_split
 
 from app.db import transaction
@@ -55,11 +55,12 @@ def _vectorizer() -> TfidfVectorizer:
     )
 
 
-def _classifier() -> LogisticRegression:
-    return LogisticRegression(max_iter=2000, C=10.0)
+def _classifier() -> SGDClassifier:
+    """Logistic regression fitted by SGD: probabilities for the confidence, ~10x faster than lbfgs."""
+    return SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=50, tol=None, random_state=0)
 
 
-def _fit(texts: list[str], labels: list[str]) -> tuple[TfidfVectorizer, LogisticRegression] | None:
+def _fit(texts: list[str], labels: list[str]) -> tuple[TfidfVectorizer, SGDClassifier] | None:
     if len(set(labels)) < 2:
         return None
     vec = _vectorizer()
