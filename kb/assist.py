@@ -8,6 +8,7 @@ split, then fits on everything and stores the model file through ``app.storage``
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -36,17 +37,20 @@ _ENDINGS = ("zioni", "zione", "mente", "ture", "tura", "anti", "ante", "enti", "
 
 def stem_tokens(text: str) -> list[str]:
     """Lower-case words cut to a rough Italian stem ("stampanti", "stampante" -> "stamp")."""
-    out = []
-    for word in re.findall(r"[^\W\d_]{2,}", text.lower()):
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 4:
-                word = word[: -len(ending)]
-                break
-        else:
-            if len(word) > 4 and word[-1] in "aeiou":
-                word = word[:-1]
-        out.append(word)
-    return out
+    return [_stem(word) for word in _WORD.findall(text.lower())]
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    if len(word) > 4 and word[-1] in "aeiou":
+        return word[:-1]
+    return word
 
 
 def _vectorizer() -> TfidfVectorizer:
