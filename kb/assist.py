@@ -1,13 +1,14 @@
 """Assisted triage, offline: suggested service and priority, similar past tickets, articles to send.
 
 Trained on this center's own resolved tickets (TF-IDF of subject and description, a logistic
-regression per target) on this machine; nothing leaves it. ``train`` measures accuracy on a held-out
+regression per target, fitted by SGD) on this machine; nothing leaves it. ``train`` measures accuracy on a held-out
 split, then fits on everything and stores the model file through ``app.storage`` as a new version
 (an ``assist_models`` row). Every process reloads the newest version when one appears.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -20,7 +21,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import train_test_split
 
 from app.db import transaction
@@ -36,17 +37,20 @@ _ENDINGS = ("zioni", "zione", "mente", "ture", "tura", "anti", "ante", "enti", "
 
 def stem_tokens(text: str) -> list[str]:
     """Lower-case words cut to a rough Italian stem ("stampanti", "stampante" -> "stamp")."""
-    out = []
-    for word in re.findall(r"[^\W\d_]{2,}", text.lower()):
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 4:
-                word = word[: -len(ending)]
-                break
-        else:
-            if len(word) > 4 and word[-1] in "aeiou":
-                word = word[:-1]
-        out.append(word)
-    return out
+    return [_stem(word) for word in _WORD.findall(text.lower())]
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    if len(word) > 4 and word[-1] in "aeiou":
+        return word[:-1]
+    return word
 
 
 def _vectorizer() -> TfidfVectorizer:
@@ -55,11 +59,12 @@ def _vectorizer() -> TfidfVectorizer:
     )
 
 
-def _classifier() -> LogisticRegression:
-    return LogisticRegression(max_iter=2000, C=10.0)
+def _classifier() -> SGDClassifier:
+    """Logistic regression fitted by SGD: probabilities for the confidence, ~10x faster than lbfgs."""
+    return SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=50, tol=None, random_state=0)
 
 
-def _fit(texts: list[str], labels: list[str]) -> tuple[TfidfVectorizer, LogisticRegression] | None:
+def _fit(texts: list[str], labels: list[str]) -> tuple[TfidfVectorizer, SGDClassifier] | None:
     if len(set(labels)) < 2:
         return None
     vec = _vectorizer()

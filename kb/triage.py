@@ -47,3 +47,18 @@ def apply_suggestion(*, ticket_id: int, actor: Any, service_id: int | None = Non
     if not changes:
         raise Invalid("niente da applicare", {"suggestion": ["nessun suggerimento scelto"]})
     return update_ticket(ticket_id=ticket_id, actor=actor, **changes)
+
+
+def triage_queue(*, user: Any, limit: int = 30, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """New tickets with the assistant's guesses beside each (service and priority, with confidence)."""
+    if not is_staff(user):
+        raise NotFound("pagina non trovata")
+    from kb.assist import predict
+    from tickets.services import page_tickets, search_stmt
+
+    tickets, next_cursor = page_tickets(search_stmt(user, status="new"), limit=limit, cursor=cursor)
+    rows = []
+    for ticket in tickets:
+        guess = predict(_ticket_text(ticket), exclude_id=ticket.id, similar=0)
+        rows.append({"ticket": ticket, "service": guess["service"], "priority": guess["priority"]})
+    return rows, next_cursor

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can, permission_required
-from kb import assist, drafts, llm, services, triage
+from kb import assist, drafts, llm, services
+from kb import triage as triage_module
 from kb.forms import ArticleForm, FeedbackForm
 from kb.text import diff_lines
 
@@ -259,14 +260,25 @@ def ticket_to_article(ticket_id: int):
 @permission_required("kb.assist")
 def apply(ticket_id: int):
     service_id = request.form.get("service_id", "")
-    triage.apply_suggestion(
+    triage_module.apply_suggestion(
         ticket_id=ticket_id,
         actor=current_user,
         service_id=services.check_id(service_id, "servizio non trovato") if service_id else None,
         priority=request.form.get("priority") or None,
     )
     flash(_("Suggerimento applicato."), "success")
+    if request.form.get("ritorno") == "smistamento":
+        return redirect(url_for("kb.triage"))
     return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+
+
+@bp.route("/kb/smistamento")
+@login_required
+@permission_required("kb.assist")
+def triage():
+    rows, next_cursor = triage_module.triage_queue(user=current_user, cursor=request.args.get("cursor"))
+    next_url = url_for("kb.triage", cursor=next_cursor) if next_cursor else None
+    return render_template("kb/triage.html", rows=rows, next_url=next_url, service_names=_service_names())
 
 
 @bp.route("/ticket/<int:ticket_id>/kb/collega", methods=["POST"])
@@ -293,6 +305,6 @@ def ticket_panel(ticket: Any) -> dict[str, Any] | None:
     """For the ticket page's include (kb/_ticket_panel.html): None for those who may not see it."""
     if ticket is None or not can(current_user, "kb.assist"):
         return None
-    data = triage.ticket_suggestions(ticket_id=ticket.id, user=current_user)
+    data = triage_module.ticket_suggestions(ticket_id=ticket.id, user=current_user)
     data["llm"] = llm.enabled()
     return data

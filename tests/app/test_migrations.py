@@ -29,7 +29,7 @@ def _diff(url: str) -> list:
                 opts={
                     "compare_type": True,
                     "include_name": lambda name, type_, parent: (
-                        not (type_ == "table" and name.startswith("tickets_fts"))
+                        not (type_ == "table" and name.startswith(("tickets_fts", "kb_articles_fts")))
                     ),
                 },
             )
