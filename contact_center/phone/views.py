@@ -26,6 +26,7 @@ from app.api import keyset_page
 from app.auth.permissions import can, permission_required
 from app.errors import DomainError
 from app.extensions import db
+from app.routing import safe_redirect_target
 from app.storage import send_download
 from contact_center.phone import forms, services
 from contact_center.phone.models import Call, CallOutcome, PhoneMenuOption, SmsMessage
@@ -302,10 +303,7 @@ def call_handled(call_id: int):
         abort(400)
     services.mark_handled(call_id=call_id, actor=current_user)
     flash(_("Chiamata tolta dall'elenco da richiamare."), "success")
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("phone.call_detail", call_id=call_id))
+    return redirect(safe_redirect_target(request.form.get("next")) or url_for("phone.call_detail", call_id=call_id))
 
 
 @bp.route("/chiamate/<int:call_id>/registrazione")

@@ -682,6 +682,7 @@ def upgrade():
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("fiscal_code", sa.String(length=16), nullable=True),
         sa.Column("last_login_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("session_version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -748,6 +749,21 @@ def upgrade():
     )
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.create_index("ix_billing_runs_year", ["year", "id"], unique=False)
+
+    op.create_table(
+        "form_submissions",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("result_url", sa.String(length=2000), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_form_submissions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("token", name=op.f("pk_form_submissions")),
+    )
+    with op.batch_alter_table("form_submissions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_form_submissions_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_form_submissions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "interactions",
@@ -1860,6 +1876,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
 
     op.drop_table("interactions")
+    with op.batch_alter_table("form_submissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_form_submissions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_form_submissions_created_at"))
+
+    op.drop_table("form_submissions")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
 
