@@ -180,6 +180,12 @@ class FlaskForm(flask_wtf.FlaskForm):
         return True
 
 
+def error_summary(form: Any) -> str:
+    """The form's field errors in one line (``Importo: Importo troppo grande.``), for a view that
+    answers a refused form with a redirect and a message instead of the form again."""
+    return "; ".join(f"{field.label.text}: {' '.join(map(str, field.errors))}" for field in form if field.errors)
+
+
 def _text_fields(form: Any) -> Iterable[Field]:
     for field in form:
         if isinstance(field, FileField | CSRFTokenField):

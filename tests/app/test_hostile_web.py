@@ -430,3 +430,26 @@ def test_no_page_answers_500_to_a_hostile_query_string(app, db, client, login_as
                 failures[f"{path}?{key}"] = status
                 db.session.rollback()  # the test keeps one app context; a server starts each request afresh
     assert failures == {}
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda a, b: a + b, st.sampled_from(["/", "//", "/\\", "http:", "https://", "%2F", "/%2F"]), st.text()
+        ),
+    )
+)
+def test_whatever_passes_the_redirect_check_stays_on_this_site(app, target):
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from app.routing import safe_redirect_target
+
+    with app.test_request_context("/", base_url="http://presidio.local"):
+        safe = safe_redirect_target(target)
+    if safe is None:
+        return
+    assert urlsplit(urljoin("http://presidio.local/", safe)).netloc == "presidio.local"
+    assert safe.startswith("/") and not safe.startswith("//") and not unquote(safe).startswith("//")
+    assert not any(c.isspace() or c == "\\" or not c.isprintable() for c in safe)
