@@ -34,9 +34,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from app import admin_api, api, audit, auth, cli, errors, i18n, jobs, mail, security, web  # noqa: F401
+    from app import admin_api, api, audit, auth, cli, errors, forms, i18n, jobs, mail, routing, security, web  # noqa: F401
     from app.extensions import csrf, db, migrate
 
+    routing.init_app(app)  # before any route: <int:...> is bounded to the integer column range
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -44,6 +45,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     audit.init_app(app)
     auth.init_app(app)
+    forms.init_app(app)
     api.init_app(app)
     admin_api.init_app(app)
     errors.init_app(app)  # after the API, so one handler answers HTTP errors everywhere

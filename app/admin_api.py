@@ -104,3 +104,7 @@ def init_app(app: Flask) -> None:
 
     register_api(app, audit_bp)
     register_api(app, jobs_bp)
+
+    from app.auth.api import init_app as init_users_api
+
+    init_users_api(app)

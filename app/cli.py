@@ -59,6 +59,21 @@ def user_create(
     click.echo(f"created {user.email} ({user.role})")
 
 
+@user_cli.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def user_deactivate(email: str) -> None:
+    """The user can no longer sign in; their sessions and API tokens stop at once."""
+    from app.auth.services import deactivate_user
+
+    try:
+        user = deactivate_user(email=email)
+    except DomainError as exc:
+        fail(exc.message)
+        return
+    click.echo(f"deactivated {user.email}")
+
+
 @token_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="cli", help="A label for the token.")

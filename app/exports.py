@@ -7,10 +7,13 @@ import csv
 import datetime as dt
 import decimal
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A number written as text ("-1.234,50", "+390801234567") is no formula: it stays as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
 
 
 def safe_cell(value: Any) -> Any:
@@ -21,8 +24,15 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, bool | int | float | decimal.Decimal | dt.date):
         return value
     text = str(value)
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
+    return text
+
+
+def read_cell(text: str) -> str:
+    """The value ``safe_cell`` wrote (an import of our own export): the protective apostrophe goes."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(_FORMULA_STARTS):
+        return text[1:]
     return text
 
 
@@ -49,7 +59,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, delimiter:
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
-    """An XLSX workbook; every text cell is a string cell (data_type ``s``), never a formula."""
+    """An XLSX workbook; every text cell is a string cell (data_type ``s``), never a formula. Amounts
+    (Decimal) are numbers shown with two decimals, dates are dates."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
 
@@ -61,6 +72,10 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = TYPE_STRING
+            elif isinstance(cell.value, decimal.Decimal):
+                cell.number_format = "#,##0.00"
+            elif isinstance(cell.value, dt.date) and not isinstance(cell.value, dt.datetime):
+                cell.number_format = "dd/mm/yyyy"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -16,6 +16,7 @@ from app.jobs import counts as job_counts
 from app.jobs import retry_failed
 from app.jobs.models import JobStatus, OutboxJob
 from app.replica import reads_replica
+from app.routing import safe_redirect_target
 
 bp = Blueprint("web", __name__)
 
@@ -45,8 +46,7 @@ def set_language():
             from app.auth.services import update_user
 
             update_user(user=current_user, locale=lang, actor=current_user)
-    target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.home"))
+    return redirect(safe_redirect_target(request.form.get("next")) or url_for("web.home"))
 
 
 @bp.route("/healthz")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.forms import FlaskForm
 
 PRIORITIES = [("low", _l("Bassa")), ("normal", _l("Normale")), ("high", _l("Alta")), ("urgent", _l("Urgente"))]
 NONE_CHOICE = (0, _l("— nessuno —"))
@@ -20,6 +21,7 @@ def _coerce_int(value) -> int:
 
 
 class TicketFromItemForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     organization_id = SelectField(_l("Ente"), coerce=_coerce_int, validators=[DataRequired(_l("Scegli l'ente."))])
     service_id = SelectField(_l("Servizio"), coerce=_coerce_int, validators=[Optional()])
     team_id = SelectField(_l("Gruppo"), coerce=_coerce_int, validators=[Optional()])
@@ -54,6 +56,7 @@ SECURITY = [("ssl", _l("SSL/TLS")), ("starttls", _l("STARTTLS")), ("none", _l("N
 
 
 class MailboxForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Tipo"), choices=[("email", _l("Email ordinaria")), ("pec", _l("PEC"))])
     address = EmailField(_l("Indirizzo"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -78,6 +81,7 @@ class MailboxForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(
         _l("Condizione"),

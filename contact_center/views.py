@@ -27,6 +27,7 @@ from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.errors import Invalid, NotFound, Unauthorized
 from app.extensions import csrf
+from app.routing import safe_redirect_target
 from app.storage import send_download
 from contact_center import intake, services, sources
 from contact_center.forms import (
@@ -207,7 +208,7 @@ def _simple_action(item_id: int, func, message: str, **kw: Any):
     EmptyForm().validate_on_submit() or abort(400)
     func(item_id=item_id, actor=current_user, **kw)
     flash(message, "success")
-    target = request.form.get("next") or ""
+    target = safe_redirect_target(request.form.get("next")) or ""
     return redirect(target if target.startswith("/inbound") else url_for("contact_center.inbox"))
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.db import transaction
 from app.errors import DomainError, Invalid
+from app.exports import csv_lines, read_cell
 from app.extensions import db
 from crm import services
 from crm.models import Contact, Organization
@@ -118,7 +119,7 @@ def read_rows(data: bytes, required: Iterable[str]) -> Iterator[tuple[int, dict[
     for n, row in enumerate(reader, start=2):
         if n - 1 > MAX_ROWS:
             raise Invalid("file troppo lungo", {"file": [f"al massimo {MAX_ROWS} righe"]})
-        clean = {k: (v or "").strip() for k, v in row.items() if k}
+        clean = {k: read_cell((v or "").strip()) for k, v in row.items() if k}
         if any(clean.values()):
             yield n, clean
 
@@ -237,15 +238,8 @@ def import_contacts(*, data: bytes, actor: Any = None, dry_run: bool = False) ->
 
 
 def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
-    yield "\ufeff" + buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
+    """Through the one export helper: a cell that could start a formula is written as text."""
+    return csv_lines(columns, ([row.get(c, "") for c in columns] for row in rows), delimiter=",")
 
 
 def _cell(value: Any) -> Any:

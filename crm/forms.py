@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,6 +15,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import FlaskForm, MoneyField
 
 KIND_CHOICES = [
     ("comune", _l("Comune")),
@@ -54,6 +54,7 @@ INTERACTION_CHOICES = [
 
 
 class OrganizationForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     kind = SelectField(_l("Tipo di ente"), choices=KIND_CHOICES)
     name = StringField(_l("Denominazione"), validators=[DataRequired(), Length(max=200)])
     istat_code = StringField(_l("Codice ISTAT"), validators=[Optional(), Length(max=6)])
@@ -82,6 +83,7 @@ class UnionMembersForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
     name = StringField(_l("Nome e cognome"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Ruolo"), choices=ROLE_CHOICES)
@@ -97,6 +99,7 @@ class ContactForm(FlaskForm):
 
 
 class ServiceForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     code = StringField(_l("Codice"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Descrizione"), validators=[Optional()])
@@ -105,6 +108,7 @@ class ServiceForm(FlaskForm):
 
 
 class AgreementForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
     code = StringField(_l("Codice (vuoto: assegnato in automatico)"), validators=[Optional(), Length(max=40)])
     protocol_number = StringField(_l("Numero di protocollo"), validators=[Optional(), Length(max=60)])
@@ -113,12 +117,12 @@ class AgreementForm(FlaskForm):
     end_date = DateField(_l("Data di fine"), validators=[DataRequired()])
     service_ids = SelectMultipleField(_l("Servizi inclusi"), coerce=int, validate_choice=False)
     billing_document = SelectField(_l("Documento di addebito"), choices=BILLING_CHOICES)
-    annual_fee_fixed = DecimalField(_l("Quota fissa annua (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
-    fee_per_inhabitant = DecimalField(
-        _l("Quota per abitante (€)"), places=4, validators=[Optional(), NumberRange(min=0)]
+    annual_fee_fixed = MoneyField(_l("Quota fissa annua (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    fee_per_inhabitant = MoneyField(_l("Quota per abitante (€)"), places=4, validators=[Optional(), NumberRange(min=0)])
+    included_hours = MoneyField(
+        _l("Ore incluse all'anno"), places=2, max_value=10**6, validators=[Optional(), NumberRange(min=0)]
     )
-    included_hours = DecimalField(_l("Ore incluse all'anno"), places=2, validators=[Optional(), NumberRange(min=0)])
-    hourly_rate = DecimalField(_l("Tariffa oraria extra (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    hourly_rate = MoneyField(_l("Tariffa oraria extra (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     sla_tier = SelectField(_l("Livello di servizio (SLA)"), choices=SLA_CHOICES, default="standard")
     cig = StringField(_l("CIG"), validators=[Optional(), Length(max=10)])
     cup = StringField(_l("CUP"), validators=[Optional(), Length(max=15)])
@@ -139,10 +143,12 @@ class StatusForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     document = FileField(_l("Convenzione firmata (PDF o .p7m)"), validators=[FileRequired()])
 
 
 class InteractionForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     kind = SelectField(_l("Tipo"), choices=INTERACTION_CHOICES, default="note")
     contact_id = SelectField(_l("Contatto"), coerce=int, validate_choice=False, default=0)
     occurred_at = DateTimeLocalField(_l("Quando"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -155,6 +161,7 @@ class ImportComuniForm(FlaskForm):
 
 
 class CsvImportForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     what = SelectField(_l("Cosa importare"), choices=[("organizations", _l("Enti")), ("contacts", _l("Contatti"))])
     file = FileField(_l("File CSV"), validators=[FileRequired()])
     dry_run = BooleanField(_l("Solo verifica, senza salvare"))

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import FlaskForm
 
 PRIORITY_CHOICES = [
     ("low", _l("Bassa")),
@@ -39,6 +40,8 @@ def coerce_int_or_none(value):
 class TicketForm(FlaskForm):
     """An operator opening a ticket on behalf of an ente (phone call, walk-in)."""
 
+    once = True  # creates something: a double submit creates it once
+
     organization_id = SelectField(_l("Ente"), coerce=coerce_int_or_none, validators=[Optional()])
     requester_email = StringField(_l("Email del richiedente"), validators=[Optional(), Length(max=254)])
     subject = StringField(_l("Oggetto"), validators=[DataRequired(), Length(max=300)])
@@ -55,6 +58,8 @@ class TicketForm(FlaskForm):
 class PortalRequestForm(FlaskForm):
     """A referente opening a request."""
 
+    once = True  # creates something: a double submit creates it once
+
     service_id = SelectField(_l("Servizio"), coerce=coerce_int_or_none, validators=[Optional()])
     subject = StringField(_l("Oggetto"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Descrivi il problema"), validators=[DataRequired(), Length(max=50_000)])
@@ -63,6 +68,7 @@ class PortalRequestForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     canned_id = SelectField(_l("Risposta predefinita"), coerce=coerce_int_or_none, validators=[Optional()])
     body = TextAreaField(_l("Messaggio"), validators=[Optional(), Length(max=50_000)])
     internal = BooleanField(_l("Nota interna (non visibile all'ente, non inviata per email)"))
@@ -71,6 +77,7 @@ class ReplyForm(FlaskForm):
 
 
 class PortalReplyForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     body = TextAreaField(_l("Messaggio"), validators=[DataRequired(), Length(max=50_000)])
     files = MultipleFileField(_l("Allegati"))
 
@@ -95,10 +102,12 @@ class NumberForm(FlaskForm):
 
 
 class AttachForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     file = FileField(_l("File"), validators=[DataRequired()])
 
 
 class RatingForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     rating = SelectField(
         _l("Valutazione"),
         choices=[
@@ -114,6 +123,7 @@ class RatingForm(FlaskForm):
 
 
 class CannedForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     title = StringField(_l("Titolo"), validators=[DataRequired(), Length(max=150)])
     body = TextAreaField(
         _l("Testo ({numero}, {oggetto}, {richiedente}, {ente}, {servizio}, {operatore})"),
@@ -123,6 +133,7 @@ class CannedForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome del gruppo"), validators=[DataRequired(), Length(max=100)])
     email = StringField(_l("Email del gruppo"), validators=[Optional(), Length(max=254)])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 
 ROLE_LABELS = {
     "admin": _l("Amministratore"),
@@ -20,7 +20,6 @@ def role_label(role: object) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from app.auth.models import User
     from app.auth.views import bp
 
     login_manager.init_app(app)
@@ -31,8 +30,11 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        """Every request: the session's (or remember-me cookie's) ``id:version`` must still match the
+        user's session_version, so a logout, a password change or a deactivation ends it at once."""
+        from app.auth.services import user_for_session
+
+        return user_for_session(user_id)
 
     app.jinja_env.filters["role_label"] = role_label
     app.register_blueprint(bp)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):
@@ -13,6 +14,7 @@ class LoginForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome del token"), validators=[Optional(), Length(max=100)])
 
 
@@ -22,6 +24,7 @@ class PasswordForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
     name = StringField(_l("Nome e cognome"), validators=[Optional(), Length(max=200)])
     role = SelectField(

@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __audit__ = True
-    __audit_exclude__ = ("password_hash", "last_login_at", "updated_at")
+    __audit_exclude__ = ("password_hash", "last_login_at", "updated_at", "session_version")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
@@ -40,12 +40,18 @@ class User(UserMixin, TimestampMixin, Model):
     # Codice fiscale: the identity SPID/CIE (OIDC ``fiscal_number``) signs users in with.
     fiscal_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Carried by the session and the remember-me cookie (``get_id``); bumped to end every session of
+    # the user at once (logout, password change, deactivation).
+    session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1, server_default="1")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember-me cookie hold
+        return f"{self.id}:{self.session_version or 1}"
 
     @property
     def display_name(self) -> str:

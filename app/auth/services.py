@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -15,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth.identity import normalize_fiscal_code
 from app.auth.models import ApiToken, LoginFailure, Role, User
 from app.db import transaction, utcnow
-from app.errors import Conflict, Invalid, NotFound, TooManyRequests
+from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -84,9 +85,11 @@ def create_user(
 
 
 def set_password(*, user: User, password: str, actor: Any = None) -> None:
+    """A new password ends every session, remember-me cookie and API token of the user."""
     _check_password(password)
     with transaction(actor=actor):
         user.password_hash = generate_password_hash(password)
+        end_sessions(user=user, revoke_tokens=True, actor=actor)
 
 
 def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
@@ -105,6 +108,8 @@ def update_user(*, user: User, actor: Any = None, **changes: Any) -> User:
                 value = normalize_fiscal_code(value)
                 _check_fiscal_code_free(value, user.id)
             setattr(user, key, value)
+        if not user.active and changes.get("active") is False:
+            end_sessions(user=user, revoke_tokens=True, actor=actor)
         if user.role == Role.REFERENTE and not user.organization_id:
             raise Invalid("un referente deve appartenere a un ente", {"organization_id": ["obbligatorio"]})
         if user.role != Role.REFERENTE:
@@ -237,3 +242,136 @@ def list_users(*, role: str | None = None, q: str | None = None, limit: int = 20
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like)))
     return list(db.session.scalars(stmt))
+
+
+# --- sessions: one version per user, carried by the session and the remember-me cookie ------------
+
+
+def end_sessions(*, user: User, revoke_tokens: bool = False, actor: Any = None) -> None:
+    """End every session and remember-me cookie of ``user`` (they carry the old session_version);
+    with ``revoke_tokens`` its API tokens stop too (password change, deactivation)."""
+    with transaction(actor=actor):
+        db.session.flush()
+        db.session.execute(sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+        if revoke_tokens:
+            db.session.execute(
+                sa.update(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+    db.session.refresh(user)
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session or remember-me cookie names (``"<id>:<session_version>"``), while it is
+    still active and the version still current; anything else (an older form, garbage) is nobody."""
+    uid, _, version = (session_id or "").partition(":")
+    if not (uid.isdigit() and version.isdigit() and len(uid) <= 10 and len(version) <= 10):
+        return None
+    if int(uid) > 2**31 - 1:
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def deactivate_user(*, email: str, actor: Any = None) -> User:
+    """``flask user deactivate``: the user can no longer sign in; sessions and tokens stop at once."""
+    user = get_user_by_email(email or "")
+    if user is None:
+        raise NotFound(f"nessun utente {email}")
+    return update_user(user=user, active=False, actor=actor)
+
+
+# --- the admin's user API (/api/v1/users) --------------------------------------------------------
+
+_FISCAL_CODE = re.compile(r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]")
+
+
+def normalize_fiscal_code(value: str | None) -> str | None:
+    """A person's codice fiscale in capitals (the SPID/CIE ``TINIT-`` prefix dropped), None when empty."""
+    text = (value or "").strip().upper().removeprefix("TINIT-")
+    if not text:
+        return None
+    if not _FISCAL_CODE.fullmatch(text):
+        raise Invalid("codice fiscale non valido", {"fiscal_code": ["codice fiscale non valido (16 caratteri)"]})
+    return text
+
+
+def _require_admin(actor: Any) -> None:
+    if actor is None or getattr(actor, "role", None) != Role.ADMIN or not getattr(actor, "active", False):
+        raise Forbidden("forbidden")
+
+
+def _set_fiscal_code(user: User, value: str | None) -> None:
+    code = normalize_fiscal_code(value)
+    if code is not None:
+        clash = db.session.scalar(sa.select(User.id).where(User.fiscal_code == code, User.id != user.id))
+        if clash is not None:
+            raise Conflict("codice fiscale già usato", {"fiscal_code": ["già associato a un altro utente"]})
+    user.fiscal_code = code
+
+
+def _check_organization(data: dict[str, Any]) -> None:
+    org_id = data.get("organization_id")
+    if org_id is None:
+        return
+    exists = db.session.scalar(
+        sa.select(sa.literal(1))
+        .select_from(sa.table("organizations", sa.column("id")))
+        .where(sa.column("id") == org_id)
+    )
+    if not exists:
+        raise Invalid("ente inesistente", {"organization_id": ["ente non trovato"]})
+
+
+def users_stmt(*, actor: Any, role: str | None = None) -> sa.Select:
+    """The users an admin lists (keyset-paged by the caller)."""
+    _require_admin(actor)
+    stmt = sa.select(User)
+    if role:
+        stmt = stmt.where(User.role == Role(role))
+    return stmt
+
+
+def user_for_admin(*, user_id: int, actor: Any) -> User:
+    _require_admin(actor)
+    return get_user(user_id)
+
+
+def admin_create_user(*, data: dict[str, Any], actor: Any) -> User:
+    """An admin creates an account (a referente needs organization_id); ``active: false`` is allowed."""
+    _require_admin(actor)
+    _check_organization(data)
+    with transaction(actor=actor):
+        user = create_user(
+            email=data["email"],
+            role=data["role"],
+            name=data.get("name") or "",
+            password=data.get("password"),
+            organization_id=data.get("organization_id"),
+            actor=actor,
+        )
+        if "fiscal_code" in data:
+            _set_fiscal_code(user, data["fiscal_code"])
+        if data.get("active") is False:
+            user.active = False
+    return user
+
+
+def admin_update_user(*, user_id: int, data: dict[str, Any], actor: Any) -> User:
+    """An admin changes an account; ``active: false`` stops its sessions and tokens at once."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    _check_organization(data)
+    changes = {k: data[k] for k in ("name", "role", "organization_id", "active") if k in data}
+    if "role" in changes and changes["role"] != Role.REFERENTE and "organization_id" not in changes:
+        changes["organization_id"] = None
+    with transaction(actor=actor):
+        if "fiscal_code" in data:
+            _set_fiscal_code(user, data["fiscal_code"])
+        update_user(user=user, actor=actor, **changes)
+        if data.get("password"):
+            set_password(user=user, password=data["password"], actor=actor)
+    return user

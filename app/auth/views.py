@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,17 +12,9 @@ from app.auth.models import ApiToken, Role
 from app.auth.permissions import permission_required
 from app.errors import DomainError, TooManyRequests
 from app.extensions import db
+from app.routing import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,7 +37,7 @@ def login():
         else:
             sso.check_password_login(user)  # the admin may want SPID/CIE instead (app/auth/sso.py)
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+            return redirect(safe_redirect_target(request.args.get("next")) or url_for("web.home"))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
@@ -56,6 +46,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     EmptyForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated:
+        # A copy of this session or of its remember-me cookie must not outlive the logout.
+        services.end_sessions(user=current_user, actor=current_user)
     logout_user()
     flash(_("Sei uscito da Presidio."), "info")
     return redirect(url_for("auth.login"))
@@ -84,6 +77,7 @@ def profile():
             flash(_("La password attuale non è corretta."), "danger")
         else:
             services.set_password(user=current_user, password=password_form.new.data, actor=current_user)
+            login_user(current_user._get_current_object(), remember=False)  # this session goes on, the others end
             flash(_("Password aggiornata."), "success")
             return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(

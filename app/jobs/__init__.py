@@ -306,3 +306,10 @@ def _purge_job() -> None:
     from app.auth.services import purge_login_failures
 
     purge_login_failures()
+
+
+@periodic("forms.purge_submissions", seconds=3600)
+def _purge_submissions_job() -> None:
+    from app.submissions import purge
+
+    purge()

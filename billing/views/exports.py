@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, request
 from flask_login import login_required
 
 from app.auth.permissions import permission_required
 from app.db import local_today
+from app.exports import csv_text, xlsx_bytes
 from app.extensions import db
 from app.replica import reads_replica
 from billing import collections, services, sources
 from billing.fees import fmt
-from billing.models import DocumentKind, Invoice, InvoiceStatus, Payment
+from billing.models import DocumentKind, Invoice, InvoiceStatus, Payment, UnmatchedPayment
 from billing.views import STATUS_LABELS, bp
 
 # --- exports ----------------------------------------------------------------------------------------------
@@ -42,6 +41,8 @@ INVOICE_COLUMNS = [
     "convenzione",
 ]
 PAYMENT_COLUMNS = ["data", "importo", "metodo", "numero_documento", "ente", "riferimento", "id_transazione"]
+# What a bank or pagoPA file brought that matched no document: its text comes from outside.
+UNMATCHED_COLUMNS = ["data", "importo", "metodo", "riferimento", "pagatore", "id_transazione", "abbinato"]
 
 
 def _invoice_rows() -> list[list[Any]]:
@@ -110,40 +111,31 @@ def export(what: str, fmt_: str):
         columns, rows = INVOICE_COLUMNS, _invoice_rows()
     elif what == "incassi":
         columns, rows = PAYMENT_COLUMNS, _payment_rows()
+    elif what == "non-abbinati":
+        columns, rows = UNMATCHED_COLUMNS, _unmatched_rows()
     else:
         abort(404)
     stamp = local_today().isoformat()
     if fmt_ == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=";")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if v is None else (fmt(v) if isinstance(v, services.D) else v) for v in row])
+        cells = ([fmt(v) if isinstance(v, services.D) else v for v in row] for row in rows)
         return Response(
-            "\ufeff" + buf.getvalue(),
+            csv_text(columns, cells),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{what}-{stamp}.csv"'},
         )
     if fmt_ == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = what
-        ws.append(columns)
-        for row in rows:
-            ws.append(row)  # Decimal stays Decimal: openpyxl writes it as a number, never through a float
-        for row_cells in ws.iter_rows(min_row=2):
-            for cell in row_cells:
-                if isinstance(cell.value, services.D):
-                    cell.number_format = "#,##0.00"
-                elif isinstance(cell.value, dt.date):
-                    cell.number_format = "dd/mm/yyyy"
-        out = io.BytesIO()
-        wb.save(out)
+        # Decimal stays Decimal: a number cell, never through a float; text is always a string cell.
         return Response(
-            out.getvalue(),
+            xlsx_bytes(columns, rows, title=what),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{what}-{stamp}.xlsx"'},
         )
     abort(404)
+
+
+def _unmatched_rows() -> list[list[Any]]:
+    stmt = sa.select(UnmatchedPayment).order_by(UnmatchedPayment.paid_on, UnmatchedPayment.id)
+    return [
+        [u.paid_on, u.amount, u.method.value, u.reference, u.payer, u.external_ref or "", "S" if u.resolved else "N"]
+        for u in db.session.scalars(stmt)
+    ]

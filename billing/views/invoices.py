@@ -11,6 +11,7 @@ from app.auth.permissions import can, org_scope, permission_required
 from app.db import local_today
 from app.errors import Conflict, Invalid, NotFound
 from app.flashing import flashes_errors
+from app.forms import error_summary
 from billing import collections, fatturapa, pagopa, services, sources
 from billing.forms import CreditNoteForm, LineForm, PaymentForm
 from billing.models import DocumentKind, InvoiceStatus
@@ -163,7 +164,7 @@ def invoice_credit_note(invoice_id: int):
 def invoice_payment(invoice_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
-        flash(_("Incasso non valido: controlla importo e data."), "error")
+        flash(_("Incasso non valido: %(errors)s", errors=error_summary(form)), "error")
         return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))
     collections.register_payment(
         invoice_id=invoice_id,

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import FlaskForm
 
 OUTCOMES = [
     ("answered", _l("Risposta")),
@@ -29,6 +30,7 @@ class CallNotesForm(FlaskForm):
 
 
 class TicketFromCallForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     subject = StringField(_l("Oggetto della richiesta"), validators=[DataRequired(), Length(max=300)])
     service_id = SelectField(_l("Servizio"), coerce=coerce_optional_int, validators=[Optional()])
     priority = SelectField(_l("Priorità"), choices=PRIORITIES)
@@ -42,6 +44,7 @@ class AttachCallForm(FlaskForm):
 
 
 class ManualCallForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     number = StringField(_l("Numero di telefono"), validators=[Optional(), Length(max=40)])
     direction = SelectField(_l("Direzione"), choices=[("inbound", _l("Ricevuta")), ("outbound", _l("Effettuata"))])
     started_at = DateTimeLocalField(_l("Data e ora"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -52,18 +55,21 @@ class ManualCallForm(FlaskForm):
 
 
 class SmsForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     ticket_id = IntegerField(_l("Richiesta (id)"), validators=[Optional()])
     to = StringField(_l("Numero del destinatario"), validators=[Optional(), Length(max=40)])
     body = TextAreaField(_l("Testo"), validators=[DataRequired(), Length(max=1600)])
 
 
 class ClickToCallForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     to = StringField(_l("Numero da chiamare"), validators=[DataRequired(), Length(max=40)])
     contact_id = IntegerField(_l("Contatto"), validators=[Optional()])
     ticket_id = IntegerField(_l("Richiesta"), validators=[Optional()])
 
 
 class MenuOptionForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     digit = SelectField(_l("Tasto"), choices=[(str(d), str(d)) for d in range(1, 10)])
     label = StringField(_l("Voce letta al chiamante"), validators=[DataRequired(), Length(max=120)])
     service_id = SelectField(_l("Servizio"), coerce=coerce_optional_int, validators=[Optional()])

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.permissions import can, permission_required
+from app.routing import safe_redirect_target
 from app.storage import send_download
 from contact_center import sources
 from contact_center.phone import forms, services
@@ -259,10 +260,7 @@ def call_handled(call_id: int):
         abort(400)
     services.mark_handled(call_id=call_id, actor=current_user)
     flash(_("Chiamata tolta dall'elenco da richiamare."), "success")
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("phone.call_detail", call_id=call_id))
+    return redirect(safe_redirect_target(request.form.get("next")) or url_for("phone.call_detail", call_id=call_id))
 
 
 @bp.route("/chiamate/<int:call_id>/registrazione")

@@ -339,7 +339,7 @@ def report(args: dict[str, Any]):
     )
     if args["format"] == "csv":
         return Response(
-            "\ufeff" + reports.report_csv(data),
+            reports.report_csv(data),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="sla-{year}.csv"'},
         )

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import FlaskForm
 
 WEEKDAY_LABELS = (
     _l("Lunedì"),
@@ -24,6 +25,7 @@ PRIORITY_CHOICES = [
 
 
 class PolicyForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=100)])
     priority = SelectField(_l("Priorità"), choices=PRIORITY_CHOICES, validators=[Optional()])
     tier = StringField(_l("Livello della convenzione (vuoto: qualsiasi)"), validators=[Optional(), Length(max=20)])
@@ -41,6 +43,7 @@ class PolicyForm(FlaskForm):
 
 
 class CalendarForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=100)])
     timezone = StringField(_l("Fuso orario"), default="Europe/Rome", validators=[DataRequired(), Length(max=50)])
     holiday_subdiv = StringField(
@@ -58,12 +61,14 @@ class CalendarForm(FlaskForm):
 
 
 class ClosureForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     day = DateField(_l("Giorno"), validators=[DataRequired()])
     name = StringField(_l("Motivo (es. San Nicola, patrono)"), validators=[Optional(), Length(max=150)])
     yearly = BooleanField(_l("Ogni anno"))
 
 
 class TimeEntryForm(FlaskForm):
+    once = True  # creates something: a double submit creates it once
     minutes = IntegerField(_l("Minuti"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
     work_date = DateField(_l("Data"), validators=[Optional()])
     billable = BooleanField(_l("Fatturabile"), default=True)

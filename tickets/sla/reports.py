@@ -136,17 +136,14 @@ CSV_HEADER = [
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    import csv
-    import io
+    """The report as CSV (with its BOM) through the one export helper."""
+    from app.exports import csv_text
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";")
-    writer.writerow(CSV_HEADER)
-    for row in [*report["rows"], report["total"]]:
-        writer.writerow(
-            [
-                ("" if row[c] is None else (str(row[c]).replace(".", ",") if c.endswith("_pct") else row[c]))
-                for c in CSV_HEADER
-            ]
-        )
-    return buf.getvalue()
+    rows = [
+        [
+            ("" if row[c] is None else (str(row[c]).replace(".", ",") if c.endswith("_pct") else row[c]))
+            for c in CSV_HEADER
+        ]
+        for row in [*report["rows"], report["total"]]
+    ]
+    return csv_text(CSV_HEADER, rows)

@@ -14,8 +14,10 @@ from flask_login import current_user, login_required
 from app.auth.permissions import can, check_org, org_scope, permission_required
 from app.db import local_today
 from app.errors import DomainError, Invalid, NotFound
+from app.exports import csv_text
 from app.extensions import db
 from app.replica import reads_replica
+from app.routing import safe_redirect_target
 from tickets.models import SlaState, Ticket, TicketStatus
 from tickets.sla import admin, reports, time_entries
 from tickets.sla.engine import DEFAULT_TARGETS, sla_info
@@ -275,7 +277,7 @@ def report_csv():
     data = reports.compliance_report(year=year, month=month, group=group)
     name = f"sla-{year}{f'-{month:02d}' if month else ''}-{group}.csv"
     return Response(
-        "\ufeff" + reports.report_csv(data),
+        reports.report_csv(data),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -289,15 +291,10 @@ def time_report():
     year, month = _period_args()
     rows = time_entries.time_totals_by_org(year, month)
     if request.args.get("format") == "csv":
-        lines = ["organization_id;organization;tickets;minutes;billable_minutes;non_billable_minutes"]
-        lines += [
-            f"{r['organization_id'] or ''};{r['organization'].replace(';', ',')};{r['tickets']};{r['minutes']};"
-            f"{r['billable_minutes']};{r['non_billable_minutes']}"
-            for r in rows
-        ]
+        columns = ["organization_id", "organization", "tickets", "minutes", "billable_minutes", "non_billable_minutes"]
         name = f"tempo-{year}{f'-{month:02d}' if month else ''}.csv"
         return Response(
-            "\ufeff" + "\n".join(lines) + "\n",
+            csv_text(columns, [[r[c] for c in columns] for r in rows]),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
@@ -339,9 +336,7 @@ def ticket_page(ticket_id: int):
 def time_add(ticket_id: int):
     ticket = _visible_ticket(ticket_id)
     form = TimeEntryForm()
-    back = request.form.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("tickets_sla.ticket_page", ticket_id=ticket.id)
+    back = safe_redirect_target(request.form.get("next")) or url_for("tickets_sla.ticket_page", ticket_id=ticket.id)
     if not form.validate_on_submit():
         flash(_("Tempo non registrato: indica i minuti (da 1 a 1440)."), "danger")
         return redirect(back)
@@ -371,9 +366,7 @@ def time_delete(entry_id: int):
     ticket_id = entry.ticket_id
     time_entries.delete_time_entry(entry_id=entry_id, actor=current_user)
     flash(_("Registrazione eliminata."), "success")
-    back = request.form.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("tickets_sla.ticket_page", ticket_id=ticket_id)
+    back = safe_redirect_target(request.form.get("next")) or url_for("tickets_sla.ticket_page", ticket_id=ticket_id)
     return redirect(back)
 
 
