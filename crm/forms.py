@@ -126,7 +126,7 @@ class AgreementForm(FlaskForm):
     sla_tier = SelectField(_l("Livello di servizio (SLA)"), choices=SLA_CHOICES, default="standard")
     cig = StringField(_l("CIG"), validators=[Optional(), Length(max=10)])
     cup = StringField(_l("CUP"), validators=[Optional(), Length(max=15)])
-    vat_rate = DecimalField(
+    vat_rate = MoneyField(
         _l("Aliquota IVA (%, vuoto: quella del centro)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)]
     )
     vat_nature = StringField(_l("Natura IVA FatturaPA (N1…N7, se esente)"), validators=[Optional(), Length(max=5)])

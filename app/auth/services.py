@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from typing import Any
 
@@ -285,18 +284,6 @@ def deactivate_user(*, email: str, actor: Any = None) -> User:
 
 
 # --- the admin's user API (/api/v1/users) --------------------------------------------------------
-
-_FISCAL_CODE = re.compile(r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]")
-
-
-def normalize_fiscal_code(value: str | None) -> str | None:
-    """A person's codice fiscale in capitals (the SPID/CIE ``TINIT-`` prefix dropped), None when empty."""
-    text = (value or "").strip().upper().removeprefix("TINIT-")
-    if not text:
-        return None
-    if not _FISCAL_CODE.fullmatch(text):
-        raise Invalid("codice fiscale non valido", {"fiscal_code": ["codice fiscale non valido (16 caratteri)"]})
-    return text
 
 
 def _require_admin(actor: Any) -> None:
