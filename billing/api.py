@@ -3,36 +3,21 @@
 
 from __future__ import annotations
 
-import decimal
 from typing import Any
 
 from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422, register_api
+from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page, parse_or_422, register_api
 from app.auth.permissions import check_org, org_scope, permission_required
 from app.errors import Conflict, Invalid, NotFound
 from app.replica import reads_replica
+from app.schemas import Money, Schema
 from billing import collections, fatturapa, services
 from billing.fees import fmt
 from billing.models import DocumentKind, DocumentType, Invoice, InvoiceStatus, Payment, PaymentMethod
-
-
-class MoneyField(fields.Field):
-    """Money as a string with two decimals, never a float."""
-
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else fmt(decimal.Decimal(value))
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> decimal.Decimal:
-        try:
-            return collections.parse_amount(value)
-        except Invalid as exc:
-            raise self.make_error("invalid") from exc
-
-    default_error_messages = {"invalid": "importo non valido: una stringa con al massimo due decimali"}
 
 
 class LineSchema(Schema):
@@ -42,7 +27,7 @@ class LineSchema(Schema):
     description = fields.String()
     quantity = fields.Decimal(as_string=True)
     unit_price = fields.Decimal(as_string=True)
-    amount = MoneyField()
+    amount = Money()
     vat_rate = fields.Decimal(as_string=True)
     vat_nature = fields.String(allow_none=True)
 
@@ -64,13 +49,13 @@ class InvoiceSchema(Schema):
     period_start = fields.Date(allow_none=True)
     period_end = fields.Date(allow_none=True)
     split_payment = fields.Boolean()
-    net_total = MoneyField()
-    vat_total = MoneyField()
-    total = MoneyField()
-    amount_due = MoneyField()
-    paid_total = MoneyField()
-    balance = MoneyField()
-    stamp_duty = MoneyField()
+    net_total = Money()
+    vat_total = Money()
+    total = Money()
+    amount_due = Money()
+    paid_total = Money()
+    balance = Money()
+    stamp_duty = Money()
     notice_code = fields.String(allow_none=True)
     iuv = fields.String(allow_none=True)
     cig = fields.String(allow_none=True)
@@ -101,7 +86,7 @@ class PaymentSchema(Schema):
     id = fields.Integer(dump_only=True)
     invoice_id = fields.Integer(required=True)
     organization_id = fields.Integer(dump_only=True)
-    amount = MoneyField(required=True)
+    amount = Money(required=True)
     paid_on = fields.Date(required=True)
     method = fields.String(required=True, validate=validate.OneOf([m.value for m in PaymentMethod]))
     reference = fields.String(load_default="", validate=validate.Length(max=200))
@@ -128,7 +113,7 @@ class RunSchema(Schema):
     processed = fields.Integer()
     created_count = fields.Integer()
     skipped_count = fields.Integer()
-    amount = MoneyField()
+    amount = Money()
     error = fields.String(allow_none=True)
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
@@ -274,10 +259,11 @@ def blueprints() -> list[Blueprint]:
         return page(PaymentSchema(many=True).dump(items), cursor)
 
     @payments_bp.route("", methods=["POST"])
+    @idempotent
+    @payments_bp.arguments(PaymentSchema)
     @payments_bp.response(201, PaymentSchema)
     @permission_required("billing.write")
-    def create_payment():
-        data = parse_or_422(PaymentSchema(), request.get_json(silent=True) or {})
+    def create_payment(data: dict[str, Any]):
         return collections.register_payment(actor=current_user, **data)
 
     @payments_bp.route("/import", methods=["POST"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page, register_api
 from app.auth.permissions import permission_required
 from app.errors import Invalid
+from app.schemas import Schema
 from contact_center import intake, services, sources
 from contact_center.models import InboundChannel, InboundItem, InboundStatus
 

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, g, request
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
-from app.api import API_PREFIX, PageArgs, register_api
+from app.api import API_PREFIX, PageArgs, idempotent, parse_or_422, read_json, register_api
 from app.auth.models import Role
 from app.auth.permissions import permission_required
 from app.db import transaction
-from app.errors import Forbidden, Invalid
-from app.extensions import db
+from app.errors import Forbidden, Invalid, UnsupportedMediaType
+from app.schemas import Schema
 from app.storage import send_download
-from tickets import services
-from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus, TicketTag
+from tickets import queries, services
+from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus
 
 bp = Blueprint("tickets_api", __name__, url_prefix=f"{API_PREFIX}/tickets", description="Ticket di assistenza")
 canned_bp = Blueprint(
@@ -96,25 +95,7 @@ def _ccs_of(ticket_id: int) -> list[int]:
 
 def _prefetch_tags(tickets: list[Ticket]) -> None:
     """The tags (and copied contacts) of a whole page in one query each (not one per ticket)."""
-    from tickets.models import TicketCc
-
-    ccs: dict[int, list[int]] = {t.id: [] for t in tickets}
-    if ccs:
-        for ticket_id, contact_id in db.session.execute(
-            sa.select(TicketCc.ticket_id, TicketCc.contact_id)
-            .where(TicketCc.ticket_id.in_(ccs))
-            .order_by(TicketCc.contact_id)
-        ):
-            ccs[ticket_id].append(contact_id)
-    g.ticket_ccs = ccs
-    tags: dict[int, list[str]] = {t.id: [] for t in tickets}
-    if tags:
-        rows = db.session.execute(
-            sa.select(TicketTag.ticket_id, TicketTag.tag).where(TicketTag.ticket_id.in_(tags)).order_by(TicketTag.tag)
-        )
-        for ticket_id, tag in rows:
-            tags[ticket_id].append(tag)
-    g.ticket_tags = tags
+    g.ticket_tags, g.ticket_ccs = queries.tags_and_ccs(t.id for t in tickets)
 
 
 class TicketPageSchema(Schema):
@@ -181,10 +162,7 @@ class MessageSchema(Schema):
     attachments = fields.Method("get_attachments")
 
     def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
-        atts = db.session.scalars(
-            sa.select(TicketAttachment).where(TicketAttachment.message_id == obj.id).order_by(TicketAttachment.id)
-        )
-        return AttachmentSchema(many=True).dump(list(atts))
+        return AttachmentSchema(many=True).dump(queries.message_attachments(obj.id))
 
 
 class MessagePageSchema(Schema):
@@ -196,6 +174,33 @@ class MessageCreateSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
     internal = fields.Boolean(load_default=False)
     status = fields.String(allow_none=True, validate=validate.OneOf(STATUSES))
+
+
+class MessageFormSchema(MessageCreateSchema):
+    files = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}),
+        metadata={"description": "one or more files; they belong to the message and go out with its email"},
+    )
+
+
+MESSAGE_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": MessageCreateSchema},
+        "multipart/form-data": {"schema": MessageFormSchema},
+    },
+}
+
+
+def _message_input() -> tuple[dict[str, Any], list[tuple[str, bytes, str]]]:
+    """The reply as JSON, or as multipart/form-data with ``files``; any other body is 415."""
+    if request.mimetype == "multipart/form-data":
+        data = parse_or_422(MessageCreateSchema(), request.form.to_dict())
+        uploads = [f for f in request.files.getlist("files") if f.filename]
+        return data, [(f.filename or "file", f.read(), f.mimetype or "application/octet-stream") for f in uploads]
+    if request.mimetype != "application/json" and request.get_data(cache=True):
+        raise UnsupportedMediaType("invia JSON o multipart/form-data")
+    return parse_or_422(MessageCreateSchema(), read_json()), []
 
 
 class MergeSchema(Schema):
@@ -255,6 +260,7 @@ class Tickets(MethodView):
         _prefetch_tags(items)
         return {"items": items, "next_cursor": next_cursor}
 
+    @idempotent
     @bp.arguments(TicketCreateSchema)
     @bp.response(201, TicketSchema)
     @permission_required("tickets.create")
@@ -326,23 +332,26 @@ class TicketMessages(MethodView):
             next_cursor = encode_cursor([page[-1]["id"]])
         return {"items": page, "next_cursor": next_cursor}
 
-    @bp.arguments(MessageCreateSchema)
+    @idempotent
     @bp.response(201, MessageSchema)
+    @bp.doc(requestBody=MESSAGE_REQUEST_BODY)
     @permission_required("tickets.reply")
-    def post(self, data: dict[str, Any], ticket_id: int):
-        """A public reply or (operators) an internal note; the requester is emailed about public replies."""
+    def post(self, ticket_id: int):
+        """A public reply or (operators) an internal note, as JSON or as multipart/form-data with one or
+        more ``files`` that belong to the message; the requester is emailed about public replies."""
+        data, files = _message_input()
         ticket = services.ticket_for(current_user, ticket_id)
         if _is_referente() and (data.get("internal") or data.get("status")):
             raise Forbidden("un referente non scrive note interne né cambia lo stato")
-        message = services.reply(
+        return services.reply(
             ticket_id=ticket.id,
             body=data["body"],
             internal=data["internal"],
             status=data.get("status"),
+            files=files,
             actor=current_user,
             channel=Channel.API,
         )
-        return message
 
 
 @bp.route("/<int:ticket_id>/attachments")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page
 from app.auth.permissions import permission_required
 from app.extensions import db
+from app.schemas import Schema
 from contact_center.phone import services
 from contact_center.phone.models import Call, CallOutcome, CallStatus, Direction, SmsMessage, SmsStatus
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422
 from app.auth.permissions import check_org, org_scope, permission_required
@@ -16,6 +16,7 @@ from app.db import local_today
 from app.errors import NotFound
 from app.extensions import db
 from app.replica import reads_replica
+from app.schemas import Schema
 from tickets.models import Priority, Ticket, TimeEntry
 from tickets.sla import admin, reports, time_entries
 from tickets.sla.engine import sla_info
