@@ -25,7 +25,7 @@ from app.text import unsafe_char
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 # What ``app.text.unsafe_char`` refuses, as an ECMA/JSON-Schema pattern for the document.
-SAFE_TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*$"
+SAFE_TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 
 
 def safe_text(value: Any) -> None:

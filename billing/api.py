@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page, parse_or_422, register_api
+from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page, register_api
 from app.auth.permissions import check_org, org_scope, permission_required
 from app.errors import Conflict, Invalid, NotFound
 from app.replica import reads_replica
@@ -204,20 +204,26 @@ def blueprints() -> list[Blueprint]:
         return invoice
 
     @invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
+    @invoices_bp.arguments(IssueArgs, required=False)
     @invoices_bp.response(200, InvoiceSchema)
     @permission_required("billing.write")
-    def issue(invoice_id: int):
-        args = parse_or_422(IssueArgs(), request.get_json(silent=True) or {})
+    def issue(args: dict[str, Any], invoice_id: int):
         return services.issue_invoice(invoice_id=invoice_id, actor=current_user, issue_date=args["issue_date"])
 
     @invoices_bp.route("/<int:invoice_id>/credit-note", methods=["POST"])
+    @idempotent
+    @invoices_bp.arguments(CreditNoteArgs, required=False)
     @invoices_bp.response(201, InvoiceSchema)
     @permission_required("billing.write")
-    def credit_note(invoice_id: int):
-        args = parse_or_422(CreditNoteArgs(), request.get_json(silent=True) or {})
+    def credit_note(args: dict[str, Any], invoice_id: int):
         return services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=args["reason"])
 
     @invoices_bp.route("/<int:invoice_id>/fatturapa.xml")
+    @invoices_bp.doc(
+        responses={
+            "200": {"description": "FatturaPA FPA12", "content": {"application/xml": {"schema": {"type": "string"}}}}
+        }
+    )
     @permission_required("billing.read")
     def fatturapa_xml(invoice_id: int):
         invoice = _visible_invoice(invoice_id)
@@ -267,6 +273,17 @@ def blueprints() -> list[Blueprint]:
         return collections.register_payment(actor=current_user, **data)
 
     @payments_bp.route("/import", methods=["POST"])
+    @payments_bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    )
     @payments_bp.response(201)
     @permission_required("billing.write")
     def import_payments():
@@ -307,10 +324,10 @@ def blueprints() -> list[Blueprint]:
         )
 
     @payments_bp.route("/unmatched/<int:unmatched_id>/assign", methods=["POST"])
+    @payments_bp.arguments(AssignArgs)
     @payments_bp.response(201, PaymentSchema)
     @permission_required("billing.write")
-    def assign(unmatched_id: int):
-        data = parse_or_422(AssignArgs(), request.get_json(silent=True) or {})
+    def assign(data: dict[str, Any], unmatched_id: int):
         return collections.assign_unmatched(
             unmatched_id=unmatched_id, invoice_id=data["invoice_id"], actor=current_user
         )
@@ -333,10 +350,10 @@ def blueprints() -> list[Blueprint]:
         return page(RunSchema(many=True).dump(services.list_runs(limit=50)), None)
 
     @billing_bp.route("/runs", methods=["POST"])
+    @billing_bp.arguments(RunArgs)
     @billing_bp.response(202)
     @permission_required("billing.write")
-    def start_run():
-        args = parse_or_422(RunArgs(), request.get_json(silent=True) or {})
+    def start_run(args: dict[str, Any]):
         if args["dry_run"]:
             return {
                 "year": args["year"],

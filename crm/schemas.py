@@ -87,7 +87,7 @@ class ContactSchema(Schema):
     phone = fields.String(allow_none=True)
     role = fields.String(validate=validate.OneOf([r.value for r in ContactRole]))
     consent = fields.Boolean()
-    consent_at = fields.DateTime(dump_only=True)
+    consent_at = fields.DateTime(dump_only=True, allow_none=True)
     portal_access = fields.Boolean()
     sms_notifications = fields.Boolean()
     only_own_requests = fields.Boolean()

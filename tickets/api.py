@@ -362,7 +362,18 @@ class TicketAttachments(MethodView):
         ticket = services.ticket_for(current_user, ticket_id)
         return services.attachments_for(ticket.id, include_internal=not _is_referente())
 
+    @idempotent
     @bp.response(201, AttachmentSchema)
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                }
+            },
+        }
+    )
     @permission_required("tickets.reply")
     def post(self, ticket_id: int):
         """Upload one file (multipart/form-data, field `file`)."""
@@ -380,6 +391,11 @@ class TicketAttachments(MethodView):
 
 
 @bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@bp.doc(
+    responses={
+        "200": {"description": "the file", "content": {"application/octet-stream": {"schema": {"type": "string"}}}}
+    }
+)
 @permission_required("tickets.read")
 def download_attachment(ticket_id: int, attachment_id: int):
     att = services.attachment_for(current_user, attachment_id)

@@ -167,12 +167,6 @@ def test_referente_confirms_or_reopens_by_api(api_as, referente, make_user):
     assert api.patch(f"/api/v1/tickets/{t.id}", json={"status": "closed"}).get_json()["status"] == "closed"
 
 
-def test_openapi_documents_the_ticket_routes(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/tickets", "/api/v1/tickets/{ticket_id}", "/api/v1/tickets/{ticket_id}/messages"):
-        assert path in spec["paths"], path
-
-
 def test_no_token_is_401(client):
     assert client.get("/api/v1/tickets").status_code == 401
 

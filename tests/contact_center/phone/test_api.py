@@ -100,8 +100,3 @@ def test_click_to_call_rings_the_operator_through_the_outbox(api_as, twilio_conf
     assert call.status.value == "queued" and "non raggiungibile" in call.error
     job = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.name == "phone.place_call"))
     assert job.payload == {"call_id": call.id} and job.last_error
-
-
-def test_openapi_lists_the_phone_routes(client):
-    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert {"/api/v1/calls", "/api/v1/calls/{call_id}", "/api/v1/calls/{call_id}/ticket", "/api/v1/sms"} <= set(paths)
