@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 
+import marshmallow as ma
 from apispec import BasePlugin
 from flask import Flask, g, jsonify, request
 from flask_login import current_user
@@ -130,6 +131,14 @@ class ErrorResponsesPlugin(BasePlugin):
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
             responses = operation.setdefault("responses", {})
+            if not any(str(code).startswith("2") for code in responses):  # not the error body: undescribed JSON
+                responses["200"] = {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if isinstance(body, ma.Schema) and not any(f.required for f in body.fields.values()):
+                operation["requestBody"]["required"] = False  # every field optional: no body is an empty change
             for status in ERROR_STATUSES:
                 responses.setdefault(str(status), PresidioApi.DEFAULT_ERROR_RESPONSE_NAME)
             if "204" in responses and isinstance(responses["204"], dict):
@@ -138,6 +147,11 @@ class ErrorResponsesPlugin(BasePlugin):
 
 def _presidio_doc(doc: dict, doc_info: dict, **kwargs: Any) -> dict:
     """Doc added by Presidio's decorators (``idempotent``'s header, alternative request bodies)."""
+    body = doc.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if isinstance(body, type) and issubclass(body, ma.Schema):
+        body = body()
+    if isinstance(body, ma.Schema) and not any(f.required for f in body.fields.values()):
+        doc["requestBody"]["required"] = False  # every field optional: no body is an empty change
     extra = doc_info.get("presidio") or {}
     if extra.get("parameters"):
         doc.setdefault("parameters", []).extend(extra["parameters"])

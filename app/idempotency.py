@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,11 +27,11 @@ from app.db import UTCDateTime, utcnow
 from app.errors import Conflict, Invalid
 from app.extensions import Model, db
 from app.jobs import periodic
-from app.text import unsafe_char
 
 HEADER = "Idempotency-Key"
 TTL = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 200
+KEY_PATTERN = re.compile(f"[\\x21-\\x7e]{{1,{MAX_KEY_LENGTH}}}")  # printable ASCII, no spaces
 
 HEADER_DOC = {
     "in": "header",
@@ -80,8 +81,8 @@ def _read_key() -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or unsafe_char(key) is not None:
+    key = raw
+    if not KEY_PATTERN.fullmatch(key):
         raise Invalid("Idempotency-Key non valida", {HEADER: [f"da 1 a {MAX_KEY_LENGTH} caratteri stampabili"]})
     return key
 

@@ -169,7 +169,7 @@ class AgreementSchema(Schema):
     cig = fields.String(allow_none=True)
     cup = fields.String(allow_none=True)
     notes = fields.String()
-    document_filename = fields.String(dump_only=True)
+    document_filename = fields.String(dump_only=True, allow_none=True)
     allowed_transitions = fields.Method("_transitions", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

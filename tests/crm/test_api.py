@@ -88,7 +88,7 @@ def test_keyset_pagination(api_as, make_org):
         names += [o["name"] for o in body["items"]]
         cursor = body["next_cursor"]
     assert names == [f"Comune {i}" for i in range(5)]
-    assert api.get("/api/v1/organizations?cursor=@@@").status_code == 422
+    assert api.get("/api/v1/organizations?cursor=@@@").status_code == 400
     assert api.get("/api/v1/organizations?limit=500").status_code == 422
 
 
@@ -143,8 +143,8 @@ def test_agreement_fields_and_status_patch(api_as, make_org, make_service):
             "service_ids": [srv.id],
             "billing_document": "fattura",
             "annual_fee_fixed": "1234.5",
-            "fee_per_inhabitant": 0.15,
-            "included_hours": 20,
+            "fee_per_inhabitant": "0.15",
+            "included_hours": "20",
             "hourly_rate": "45",
         },
     ).json
