@@ -48,8 +48,12 @@ def harden(field: fields.Field) -> None:
         field.validators.append(safe_text)
         if "pattern" not in field.metadata and not isinstance(field, Money):
             field.metadata = {**field.metadata, "pattern": SAFE_TEXT_PATTERN}
-    elif isinstance(field, fields.Integer) and not _has_range(field):
-        field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
+    elif isinstance(field, fields.Integer):
+        if not _has_range(field):
+            field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
+        _refuse_types(field, float, bool)  # 2.5 or true is not an id; "12" from a query string is
+    elif isinstance(field, fields.Boolean):
+        _refuse_types(field, int, float, exclude=bool)  # JSON 0/1 is not a boolean; "true" in a query is
     if isinstance(field, fields.List):
         harden(field.inner)
     elif isinstance(field, fields.Tuple):
@@ -60,6 +64,17 @@ def harden(field: fields.Field) -> None:
             harden(field.key_field)
         if field.value_field is not None:
             harden(field.value_field)
+
+
+def _refuse_types(field: fields.Field, *types: type, exclude: type | None = None) -> None:
+    original = field._deserialize
+
+    def strict(value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, types) and not (exclude is not None and isinstance(value, exclude)):
+            raise field.make_error("invalid")
+        return original(value, attr, data, **kwargs)
+
+    field._deserialize = strict  # type: ignore[method-assign]
 
 
 class Schema(ma.Schema):
