@@ -136,9 +136,6 @@ class ErrorResponsesPlugin(BasePlugin):
                     "description": "OK",
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 }
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            if isinstance(body, ma.Schema) and not any(f.required for f in body.fields.values()):
-                operation["requestBody"]["required"] = False  # every field optional: no body is an empty change
             for status in ERROR_STATUSES:
                 responses.setdefault(str(status), PresidioApi.DEFAULT_ERROR_RESPONSE_NAME)
             if "204" in responses and isinstance(responses["204"], dict):
@@ -150,7 +147,8 @@ def _presidio_doc(doc: dict, doc_info: dict, **kwargs: Any) -> dict:
     body = doc.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if isinstance(body, type) and issubclass(body, ma.Schema):
         body = body()
-    if isinstance(body, ma.Schema) and not any(f.required for f in body.fields.values()):
+    # every field optional (or a partial PATCH): no body is an empty change, not an error
+    if isinstance(body, ma.Schema) and (body.partial is True or not any(f.required for f in body.fields.values())):
         doc["requestBody"]["required"] = False  # every field optional: no body is an empty change
     extra = doc_info.get("presidio") or {}
     if extra.get("parameters"):
