@@ -65,7 +65,7 @@ def run_schemathesis(url: str, token: str, report: Path) -> dict:
         "true",
         *os.environ.get("SCHEMATHESIS_ARGS", "").split(),  # e.g. --include-path-regex sla while fixing one area
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600, cwd=report.parent)
     return {"rc": result.returncode, "out": result.stdout + result.stderr[-5000:]}
 
 
