@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api import API_PREFIX, PageArgs, keyset_page, page, register_api
 from app.audit import AuditEntry
@@ -16,6 +16,7 @@ from app.auth.permissions import permission_required
 from app.jobs import retry_failed
 from app.jobs.models import JobStatus, OutboxJob
 from app.replica import reads_replica
+from app.schemas import Schema
 
 
 class AuditArgs(PageArgs):

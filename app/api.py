@@ -5,119 +5,160 @@ Modules create ``flask_smorest.Blueprint``s and register them with ``register_ap
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import decimal
 import json
-from collections.abc import Sequence
+import re
 from typing import Any
 
-import sqlalchemy as sa
+import marshmallow as ma
+from apispec import BasePlugin
 from flask import Flask, g, jsonify, request
 from flask_login import current_user
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
-from app.errors import Invalid, Unauthorized, error_body
-from app.extensions import csrf, db
+from app.errors import BadRequest, Invalid, Unauthorized, error_body
+from app.extensions import csrf
+from app.idempotency import idempotent
+from app.pagination import decode_cursor, encode_cursor, keyset_page
+from app.schemas import INT32_MAX, ErrorSchema, Money, PageArgs, Schema, page_schema
+
+__all__ = [
+    "API_PREFIX",
+    "ApiBlueprint",
+    "Money",
+    "PageArgs",
+    "Schema",
+    "decode_cursor",
+    "encode_cursor",
+    "idempotent",
+    "keyset_page",
+    "page",
+    "page_schema",
+    "parse_or_422",
+    "register_api",
+]
 
 API_PREFIX = "/api/v1"
+MAX_JSON_DEPTH = 64
+ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+
+
+# --- parsing: JSON depth, bounded ids in paths ---------------------------------------------------
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply ``raw`` JSON nests arrays and objects (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for char in _JSON_STRING.sub(b"", raw):
+        if char in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in b"]}":
+            depth -= 1
+    return deepest
+
+
+class PresidioParser(FlaskParser):
+    """webargs for the API: JSON nested deeper than MAX_JSON_DEPTH is 400 before it is parsed."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not webargs_core.is_json(req.mimetype):
+            return webargs_core.missing
+        raw = req.get_data(cache=True)
+        if json_depth(raw) > MAX_JSON_DEPTH:
+            raise BadRequest(f"JSON annidato oltre {MAX_JSON_DEPTH} livelli", {"json": ["annidato troppo"]})
+        return webargs_core.parse_json(raw)
+
+
+# Every API blueprint parses through the same parser (set before any module decorates its routes).
+ApiBlueprint.ARGUMENTS_PARSER = PresidioParser()
+
+
+def read_json() -> Any:
+    """The request's JSON body for routes that read it by hand: 400 if malformed or too deep, {} if none."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise BadRequest(f"JSON annidato oltre {MAX_JSON_DEPTH} livelli", {"json": ["annidato troppo"]})
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest("JSON non valido", {"json": ["JSON non valido"]}) from exc
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: a number beyond the id columns' range does not match (404), never a
+    database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+# --- the API and its document ---------------------------------------------------------------------
 
 
 class PresidioApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error):  # flask-smorest's own format -> ours
         status = error.code or 500
         data = getattr(error, "data", None) or {}
-        fields_: dict[str, Any] = {}
-        for location in (data.get("messages") or {}).values():
-            if isinstance(location, dict):
-                fields_.update(location)
-        if fields_ and status == 400:
-            status = 422
-        from app.errors import HTTP_CODES, _http_message
+        from app.errors import HTTP_CODES, _http_message, split_parser_messages
+
+        fields_, unreadable = split_parser_messages(data.get("messages"))
+        if status in (400, 422) and data.get("messages"):
+            status = 400 if unreadable else 422
 
         message = data.get("message") or _http_message(status, error)
-        return jsonify(error_body(HTTP_CODES.get(status, "error"), message, fields_ or None)), status
+        response = jsonify(error_body(HTTP_CODES.get(status, "error"), message, fields_ or None))
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
 
-api = PresidioApi()
+class ErrorResponsesPlugin(BasePlugin):
+    """Every operation documents the real error body for 400/401/403/404/409/422; a 204 has no body."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            if not any(str(code).startswith("2") for code in responses):  # not the error body: undescribed JSON
+                responses["200"] = {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            for status in ERROR_STATUSES:
+                responses.setdefault(str(status), PresidioApi.DEFAULT_ERROR_RESPONSE_NAME)
+            if "204" in responses and isinstance(responses["204"], dict):
+                responses["204"].pop("content", None)
 
 
-class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None)
+def _presidio_doc(doc: dict, doc_info: dict, **kwargs: Any) -> dict:
+    """Doc added by Presidio's decorators (``idempotent``'s header, alternative request bodies)."""
+    body = doc.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if isinstance(body, type) and issubclass(body, ma.Schema):
+        body = body()
+    # every field optional (or a partial PATCH): no body is an empty change, not an error
+    if isinstance(body, ma.Schema) and (body.partial is True or not any(f.required for f in body.fields.values())):
+        doc["requestBody"]["required"] = False  # every field optional: no body is an empty change
+    extra = doc_info.get("presidio") or {}
+    if extra.get("parameters"):
+        doc.setdefault("parameters", []).extend(extra["parameters"])
+    if extra.get("request_body"):
+        doc["requestBody"] = extra["request_body"]
+    return doc
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    def conv(v: Any) -> Any:
-        if isinstance(v, dt.datetime | dt.date):
-            return {"$dt": v.isoformat()}
-        if isinstance(v, decimal.Decimal):
-            return str(v)
-        return v
-
-    raw = json.dumps([conv(v) for v in values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> list[Any]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-        if not isinstance(values, list):
-            raise ValueError
-        out = []
-        for v in values:
-            if isinstance(v, dict) and "$dt" in v:
-                parsed = dt.datetime.fromisoformat(v["$dt"])
-                out.append(parsed)
-            else:
-                out.append(v)
-        return out
-    except (ValueError, TypeError) as exc:
-        raise Invalid("cursore non valido", {"cursor": ["cursore non valido"]}) from exc
-
-
-def keyset_page(
-    stmt: sa.Select,
-    order: Sequence[Any],
-    *,
-    limit: int,
-    cursor: str | None,
-    descending: bool = True,
-    scalars: bool = True,
-) -> tuple[list[Any], str | None]:
-    """Page ``stmt`` by the columns in ``order`` (all in one direction; the last must be unique).
-
-    Returns the items and the cursor of the next page (None on the last page).
-    """
-    if cursor:
-        values = decode_cursor(cursor)
-        if len(values) != len(order):
-            raise Invalid("cursore non valido", {"cursor": ["cursore non valido"]})
-        key = sa.tuple_(*order) if len(order) > 1 else order[0]
-        bound = sa.tuple_(*[sa.literal(v) for v in values]) if len(order) > 1 else values[0]
-        stmt = stmt.where(key < bound if descending else key > bound)
-    stmt = stmt.order_by(*[(c.desc() if descending else c.asc()) for c in order]).limit(limit + 1)
-    result = db.session.execute(stmt)
-    rows = list(result.scalars() if scalars else result.all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor([_key_value(last, c) for c in order])
-    return rows, next_cursor
-
-
-def _key_value(row: Any, column: Any) -> Any:
-    name = column.key if hasattr(column, "key") else str(column)
-    if hasattr(row, "_mapping"):
-        mapping = row._mapping
-        if column in mapping:
-            return mapping[column]
-        return mapping[name]
-    return getattr(row, name)
+api = PresidioApi(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
@@ -140,7 +181,16 @@ def _authenticate_api() -> None:
 
 
 def register_api(app: Flask, bp: ApiBlueprint) -> None:
+    """Serve ``bp`` under the API: bearer-token auth, no CSRF, Presidio's doc additions.
+
+    A blueprint object may be registered by several apps in one process (tests): later apps only
+    re-register it with the API."""
+    if bp._got_registered_once:
+        api.register_blueprint(bp)
+        return
     bp.before_request(_authenticate_api)
+    if _presidio_doc not in bp._prepare_doc_cbks:
+        bp._prepare_doc_cbks.append(_presidio_doc)
     csrf.exempt(bp)
     api.register_blueprint(bp)
 
@@ -157,7 +207,11 @@ def init_app(app: Flask) -> None:
             },
         },
     )
+    # Before the API's routes are added: ids beyond the column range in a path do not match (404).
+    app.url_map.converters["int"] = IdConverter
     api.init_app(app)
+    if not any(conv is IdConverter for conv, _ in api._converters):
+        api.register_converter(IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": c.max or INT32_MAX})
     me_bp = ApiBlueprint("api_me", __name__, url_prefix=f"{API_PREFIX}/me", description="The token's user")
 
     class MeSchema(Schema):

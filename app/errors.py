@@ -24,6 +24,13 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
+class BadRequest(DomainError):
+    """A request that cannot be read at all (malformed JSON, a foreign cursor): 400."""
+
+    status = 400
+    code = "bad_request"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
@@ -49,6 +56,11 @@ class Invalid(DomainError):
 
     status = 422
     code = "validation_error"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class TooManyRequests(DomainError):
@@ -91,6 +103,20 @@ HTTP_CODES = {
 }
 
 
+def split_parser_messages(messages: Any) -> tuple[dict[str, Any], bool]:
+    """webargs' ``{"json": {"field": [...]}, "query": {...}}`` -> ``{"field": [...]}``; a location
+    answered with a bare list (``{"json": ["Invalid JSON body."]}``) means the body could not be read."""
+    fields: dict[str, Any] = {}
+    unreadable = False
+    for location, location_fields in (messages or {}).items():
+        if isinstance(location_fields, dict):
+            fields.update(location_fields)
+        else:
+            fields[location] = location_fields
+            unreadable = True
+    return fields, unreadable
+
+
 def _respond(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
     if wants_json():
         return jsonify(error_body(code, message, fields)), status
@@ -117,12 +143,16 @@ def init_app(app: Flask) -> None:
         data = getattr(err, "data", None)
         if isinstance(data, dict) and "messages" in data:
             # webargs/flask-smorest parsing errors: {"json": {"field": [...]}} -> {"field": [...]}
-            fields = {}
-            for location_fields in data["messages"].values():
-                if isinstance(location_fields, dict):
-                    fields.update(location_fields)
-            status = 422 if status in (400, 422) else status
-        return _respond(status, HTTP_CODES.get(status, "error"), _http_message(status, err), fields)
+            fields, unreadable = split_parser_messages(data["messages"])
+            if status in (400, 422):
+                status = 400 if unreadable else 422
+        response = app.make_response(
+            _respond(status, HTTP_CODES.get(status, "error"), _http_message(status, err), fields)
+        )
+        for name, value in err.get_headers():  # Allow on a 405, WWW-Authenticate, Retry-After...
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)

@@ -3,135 +3,32 @@
 
 from __future__ import annotations
 
-import decimal
 from typing import Any
 
 from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422, register_api
+from app.api import API_PREFIX, idempotent, keyset_page, page, register_api
 from app.auth.permissions import org_scope, permission_required
 from app.errors import Conflict, Invalid
 from app.replica import reads_replica
+from app.schemas import Schema
 from billing import collections, fatturapa, services
 from billing.fees import fmt
-from billing.models import DocumentKind, DocumentType, Invoice, InvoiceStatus, Payment, PaymentMethod
-
-
-class MoneyField(fields.Field):
-    """Money as a string with two decimals, never a float."""
-
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else fmt(decimal.Decimal(value))
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> decimal.Decimal:
-        try:
-            return collections.parse_amount(value)
-        except Invalid as exc:
-            raise self.make_error("invalid") from exc
-
-    default_error_messages = {"invalid": "importo non valido: una stringa con al massimo due decimali"}
-
-
-class LineSchema(Schema):
-    id = fields.Integer()
-    position = fields.Integer()
-    code = fields.String()
-    description = fields.String()
-    quantity = fields.Decimal(as_string=True)
-    unit_price = fields.Decimal(as_string=True)
-    amount = MoneyField()
-    vat_rate = fields.Decimal(as_string=True)
-    vat_nature = fields.String(allow_none=True)
-
-
-class InvoiceSchema(Schema):
-    id = fields.Integer()
-    number = fields.String(allow_none=True)
-    organization_id = fields.Integer()
-    agreement_id = fields.Integer(allow_none=True)
-    year = fields.Integer()
-    kind = fields.String(attribute="kind.value", metadata={"description": "fattura | richiesta_pagamento"})
-    document_type = fields.String(attribute="doc_type.value", metadata={"description": "invoice | credit_note"})
-    series = fields.String(attribute="series.value")
-    credit_of_id = fields.Integer(allow_none=True)
-    issue_date = fields.Date(allow_none=True)
-    due_date = fields.Date(allow_none=True)
-    status = fields.String(attribute="status.value")
-    description = fields.String()
-    period_start = fields.Date(allow_none=True)
-    period_end = fields.Date(allow_none=True)
-    split_payment = fields.Boolean()
-    net_total = MoneyField()
-    vat_total = MoneyField()
-    total = MoneyField()
-    amount_due = MoneyField()
-    paid_total = MoneyField()
-    balance = MoneyField()
-    stamp_duty = MoneyField()
-    notice_code = fields.String(allow_none=True)
-    iuv = fields.String(allow_none=True)
-    cig = fields.String(allow_none=True)
-    cup = fields.String(allow_none=True)
-    reminder_level = fields.Integer()
-    created_at = fields.DateTime()
-    lines = fields.List(fields.Nested(LineSchema))
-
-
-class InvoiceListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf([s.value for s in InvoiceStatus]))
-    organization_id = fields.Integer()
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-    kind = fields.String(validate=validate.OneOf([k.value for k in DocumentKind]))
-    document_type = fields.String(validate=validate.OneOf([t.value for t in DocumentType]))
-    q = fields.String(validate=validate.Length(max=100))
-
-
-class IssueArgs(Schema):
-    issue_date = fields.Date(load_default=None)
-
-
-class CreditNoteArgs(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
-
-
-class PaymentSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    invoice_id = fields.Integer(required=True)
-    organization_id = fields.Integer(dump_only=True)
-    amount = MoneyField(required=True)
-    paid_on = fields.Date(required=True)
-    method = fields.String(required=True, validate=validate.OneOf([m.value for m in PaymentMethod]))
-    reference = fields.String(load_default="", validate=validate.Length(max=200))
-    external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
-    created_at = fields.DateTime(dump_only=True)
-
-
-class PaymentListArgs(PageArgs):
-    invoice_id = fields.Integer()
-    organization_id = fields.Integer()
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-
-
-class RunArgs(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    dry_run = fields.Boolean(load_default=False)
-
-
-class RunSchema(Schema):
-    id = fields.Integer()
-    year = fields.Integer()
-    status = fields.String(attribute="status.value")
-    total = fields.Integer()
-    processed = fields.Integer()
-    created_count = fields.Integer()
-    skipped_count = fields.Integer()
-    amount = MoneyField()
-    error = fields.String(allow_none=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+from billing.models import Invoice, Payment
+from billing.schemas import (
+    AssignArgs,
+    CreditNoteArgs,
+    InvoiceListArgs,
+    InvoiceSchema,
+    IssueArgs,
+    PaymentListArgs,
+    PaymentSchema,
+    RunArgs,
+    RunSchema,
+)
 
 
 def preview_item(row: services.PreviewRow) -> dict[str, Any]:
@@ -165,10 +62,6 @@ def preview_item(row: services.PreviewRow) -> dict[str, Any]:
         ],
         "warnings": row.warnings,
     }
-
-
-class AssignArgs(Schema):
-    invoice_id = fields.Integer(required=True)
 
 
 def _visible_invoice(invoice_id: int) -> Invoice:
@@ -213,20 +106,26 @@ def blueprints() -> list[Blueprint]:
         return _visible_invoice(invoice_id)
 
     @invoices_bp.route("/<int:invoice_id>/issue", methods=["POST"])
+    @invoices_bp.arguments(IssueArgs, required=False)
     @invoices_bp.response(200, InvoiceSchema)
     @permission_required("billing.write")
-    def issue(invoice_id: int):
-        args = parse_or_422(IssueArgs(), request.get_json(silent=True) or {})
+    def issue(args: dict[str, Any], invoice_id: int):
         return services.issue_invoice(invoice_id=invoice_id, actor=current_user, issue_date=args["issue_date"])
 
     @invoices_bp.route("/<int:invoice_id>/credit-note", methods=["POST"])
+    @idempotent
+    @invoices_bp.arguments(CreditNoteArgs, required=False)
     @invoices_bp.response(201, InvoiceSchema)
     @permission_required("billing.write")
-    def credit_note(invoice_id: int):
-        args = parse_or_422(CreditNoteArgs(), request.get_json(silent=True) or {})
+    def credit_note(args: dict[str, Any], invoice_id: int):
         return services.create_credit_note(invoice_id=invoice_id, actor=current_user, reason=args["reason"])
 
     @invoices_bp.route("/<int:invoice_id>/fatturapa.xml")
+    @invoices_bp.doc(
+        responses={
+            "200": {"description": "FatturaPA FPA12", "content": {"application/xml": {"schema": {"type": "string"}}}}
+        }
+    )
     @permission_required("billing.read")
     def fatturapa_xml(invoice_id: int):
         invoice = _visible_invoice(invoice_id)
@@ -268,13 +167,25 @@ def blueprints() -> list[Blueprint]:
         return page(PaymentSchema(many=True).dump(items), cursor)
 
     @payments_bp.route("", methods=["POST"])
+    @idempotent
+    @payments_bp.arguments(PaymentSchema)
     @payments_bp.response(201, PaymentSchema)
     @permission_required("billing.write")
-    def create_payment():
-        data = parse_or_422(PaymentSchema(), request.get_json(silent=True) or {})
+    def create_payment(data: dict[str, Any]):
         return collections.register_payment(actor=current_user, **data)
 
     @payments_bp.route("/import", methods=["POST"])
+    @payments_bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    )
     @payments_bp.response(201)
     @permission_required("billing.write")
     def import_payments():
@@ -315,10 +226,10 @@ def blueprints() -> list[Blueprint]:
         )
 
     @payments_bp.route("/unmatched/<int:unmatched_id>/assign", methods=["POST"])
+    @payments_bp.arguments(AssignArgs)
     @payments_bp.response(201, PaymentSchema)
     @permission_required("billing.write")
-    def assign(unmatched_id: int):
-        data = parse_or_422(AssignArgs(), request.get_json(silent=True) or {})
+    def assign(data: dict[str, Any], unmatched_id: int):
         return collections.assign_unmatched(
             unmatched_id=unmatched_id, invoice_id=data["invoice_id"], actor=current_user
         )
@@ -341,10 +252,10 @@ def blueprints() -> list[Blueprint]:
         return page(RunSchema(many=True).dump(services.list_runs(limit=50)), None)
 
     @billing_bp.route("/runs", methods=["POST"])
+    @billing_bp.arguments(RunArgs)
     @billing_bp.response(202)
     @permission_required("billing.write")
-    def start_run():
-        args = parse_or_422(RunArgs(), request.get_json(silent=True) or {})
+    def start_run(args: dict[str, Any]):
         if args["dry_run"]:
             return {
                 "year": args["year"],

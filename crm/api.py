@@ -7,7 +7,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api import API_PREFIX, page
+from app.api import API_PREFIX, idempotent, page
 from app.auth.permissions import permission_required
 from crm import agreements as agreement_services
 from crm import schemas as s
@@ -39,6 +39,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @orgs_bp.route("", methods=["POST"])
+    @idempotent
     @orgs_bp.arguments(s.OrganizationCreate)
     @orgs_bp.response(201, s.OrganizationSchema)
     @permission_required("crm.write")
@@ -77,6 +78,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @contacts_bp.route("", methods=["POST"])
+    @idempotent
     @contacts_bp.arguments(s.ContactCreate)
     @contacts_bp.response(201, s.ContactSchema)
     @permission_required("crm.write")
@@ -107,6 +109,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @services_bp.route("", methods=["POST"])
+    @idempotent
     @services_bp.arguments(s.ServiceSchema)
     @services_bp.response(201, s.ServiceSchema)
     @permission_required("crm.services.write")
@@ -137,6 +140,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @agreements_bp.route("", methods=["POST"])
+    @idempotent
     @agreements_bp.arguments(s.AgreementCreate)
     @agreements_bp.response(201, s.AgreementSchema)
     @permission_required("crm.agreements.write")
@@ -167,6 +171,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @interactions_bp.route("", methods=["POST"])
+    @idempotent
     @interactions_bp.arguments(s.InteractionSchema)
     @interactions_bp.response(201, s.InteractionSchema)
     @permission_required("crm.write")

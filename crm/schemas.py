@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import decimal
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import PageArgs
+from app.schemas import Money, PageArgs, Schema
 from crm.models import AgreementStatus, BillingDocument, ContactRole, InteractionKind, OrgKind
-
-
-def money_str(value: Any, places: int = 2) -> str | None:
-    """Money as a string with two decimals; a per-inhabitant fee keeps up to four when it needs them."""
-    if value is None:
-        return None
-    amount = decimal.Decimal(value)
-    two = amount.quantize(decimal.Decimal("0.01"))
-    if places > 2 and two != amount:
-        return f"{amount.quantize(decimal.Decimal(1).scaleb(-places))}"
-    return f"{two:.2f}"
-
-
-class MoneyField(fields.Field):
-    def __init__(self, places: int = 2, **kw: Any):
-        super().__init__(**kw)
-        self.places = places
-
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kw: Any) -> str | None:
-        return money_str(value, self.places)
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kw: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.make_error("invalid")
-        return value
-
-    default_error_messages = {"invalid": 'un importo come stringa, es. "1234.50"'}
-
 
 # --- organizations ---------------------------------------------------------------------------
 
@@ -117,7 +88,7 @@ class ContactSchema(Schema):
     fiscal_code = fields.String(allow_none=True)
     role = fields.String(validate=validate.OneOf([r.value for r in ContactRole]))
     consent = fields.Boolean()
-    consent_at = fields.DateTime(dump_only=True)
+    consent_at = fields.DateTime(dump_only=True, allow_none=True)
     portal_access = fields.Boolean()
     sms_notifications = fields.Boolean()
     only_own_requests = fields.Boolean()
@@ -191,15 +162,15 @@ class AgreementSchema(Schema):
     status = fields.String(validate=validate.OneOf([s.value for s in AgreementStatus]))
     service_ids = fields.List(fields.Integer())
     billing_document = fields.String(validate=validate.OneOf([b.value for b in BillingDocument]))
-    annual_fee_fixed = MoneyField()
-    fee_per_inhabitant = MoneyField(places=4)
-    included_hours = MoneyField()
-    hourly_rate = MoneyField()
+    annual_fee_fixed = Money()
+    fee_per_inhabitant = Money(places=4, max_digits=10)
+    included_hours = Money()
+    hourly_rate = Money()
     sla_tier = fields.String()
     cig = fields.String(allow_none=True)
     cup = fields.String(allow_none=True)
     notes = fields.String()
-    document_filename = fields.String(dump_only=True)
+    document_filename = fields.String(dump_only=True, allow_none=True)
     allowed_transitions = fields.Method("_transitions", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

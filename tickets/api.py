@@ -9,225 +9,58 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, g, request
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
 
-from app.api import API_PREFIX, PageArgs, register_api
+from app.api import API_PREFIX, PageArgs, idempotent, parse_or_422, read_json, register_api
 from app.auth.models import Role
 from app.auth.permissions import permission_required
 from app.db import transaction
-from app.errors import Forbidden, Invalid
-from app.extensions import db
+from app.errors import Forbidden, Invalid, UnsupportedMediaType
 from app.storage import send_download
-from tickets import services
-from tickets.models import Channel, Priority, SlaState, Ticket, TicketAttachment, TicketStatus, TicketTag
+from tickets import queries, services
+from tickets.models import Channel, Ticket, TicketStatus
+from tickets.schemas import (
+    MESSAGE_REQUEST_BODY,
+    AttachmentSchema,
+    BulkResultSchema,
+    BulkSchema,
+    CannedSchema,
+    LinkSchema,
+    MergeSchema,
+    MessageCreateSchema,
+    MessagePageSchema,
+    MessageSchema,
+    RatingSchema,
+    TicketCreateSchema,
+    TicketListArgs,
+    TicketPageSchema,
+    TicketPatchSchema,
+    TicketSchema,
+)
 
 bp = Blueprint("tickets_api", __name__, url_prefix=f"{API_PREFIX}/tickets", description="Ticket di assistenza")
 canned_bp = Blueprint(
     "canned_api", __name__, url_prefix=f"{API_PREFIX}/canned-responses", description="Risposte predefinite"
 )
 
-STATUSES = [s.value for s in TicketStatus]
-PRIORITIES = [p.value for p in Priority]
-CHANNELS = [c.value for c in Channel]
-
-
-class AttachmentSchema(Schema):
-    id = fields.Integer()
-    ticket_id = fields.Integer()
-    message_id = fields.Integer(allow_none=True)
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    created_at = fields.DateTime()
-    url = fields.Method("get_url")
-
-    def get_url(self, obj: TicketAttachment) -> str:
-        return f"{API_PREFIX}/tickets/{obj.ticket_id}/attachments/{obj.id}"
-
-
-class TicketSchema(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    subject = fields.String()
-    description = fields.String()
-    status = fields.Function(lambda t: t.status.value)
-    priority = fields.Function(lambda t: t.priority.value)
-    channel = fields.Function(lambda t: t.channel.value)
-    organization_id = fields.Integer(allow_none=True)
-    requester_contact_id = fields.Integer(allow_none=True)
-    service_id = fields.Integer(allow_none=True)
-    assignee_id = fields.Integer(allow_none=True)
-    team_id = fields.Integer(allow_none=True)
-    tags = fields.Function(lambda t: _tags_of(t.id))
-    cc_contact_ids = fields.Function(lambda t: _ccs_of(t.id))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    first_response_due = fields.DateTime(allow_none=True)
-    first_responded_at = fields.DateTime(allow_none=True)
-    resolution_due = fields.DateTime(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    sla_state = fields.Function(lambda t: t.sla_state.value)
-    merged_into_id = fields.Integer(allow_none=True)
-    follow_up_of_id = fields.Integer(allow_none=True)
-    rating = fields.Integer(allow_none=True)
-    rating_comment = fields.String(allow_none=True)
-
-
-def _tags_of(ticket_id: int) -> list[str]:
-    prefetched = g.get("ticket_tags")
-    if prefetched is not None and ticket_id in prefetched:
-        return prefetched[ticket_id]
-    return services.ticket_tags(ticket_id)
-
-
-def _ccs_of(ticket_id: int) -> list[int]:
-    prefetched = g.get("ticket_ccs")
-    if prefetched is not None and ticket_id in prefetched:
-        return prefetched[ticket_id]
-    return services.ticket_ccs(ticket_id)
-
 
 def _prefetch_tags(tickets: list[Ticket]) -> None:
     """The tags (and copied contacts) of a whole page in one query each (not one per ticket)."""
-    from tickets.models import TicketCc
-
-    ccs: dict[int, list[int]] = {t.id: [] for t in tickets}
-    if ccs:
-        for ticket_id, contact_id in db.session.execute(
-            sa.select(TicketCc.ticket_id, TicketCc.contact_id)
-            .where(TicketCc.ticket_id.in_(ccs))
-            .order_by(TicketCc.contact_id)
-        ):
-            ccs[ticket_id].append(contact_id)
-    g.ticket_ccs = ccs
-    tags: dict[int, list[str]] = {t.id: [] for t in tickets}
-    if tags:
-        rows = db.session.execute(
-            sa.select(TicketTag.ticket_id, TicketTag.tag).where(TicketTag.ticket_id.in_(tags)).order_by(TicketTag.tag)
-        )
-        for ticket_id, tag in rows:
-            tags[ticket_id].append(tag)
-    g.ticket_tags = tags
+    g.ticket_tags, g.ticket_ccs = queries.tags_and_ccs(t.id for t in tickets)
 
 
-class TicketPageSchema(Schema):
-    items = fields.List(fields.Nested(TicketSchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class TicketListArgs(PageArgs):
-    class Meta:
-        unknown = EXCLUDE
-
-    status = fields.String()
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    sla_state = fields.String(validate=validate.OneOf([s.value for s in SlaState]))
-    organization_id = fields.Integer()
-    service_id = fields.Integer()
-    team_id = fields.Integer()
-    assignee_id = fields.String(metadata={"description": "an operator id, or `none` for unassigned"})
-    tag = fields.String()
-    q = fields.String(metadata={"description": "full text (Italian stemming) or a ticket number"})
-    view = fields.String(validate=validate.OneOf(["mine", "unassigned", "at_risk", "open"]))
-    sort = fields.String(load_default="recenti", validate=validate.OneOf(list(services.SORTS)))
-
-
-class TicketCreateSchema(Schema):
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    description = fields.String(load_default="", validate=validate.Length(max=50_000))
-    organization_id = fields.Integer(allow_none=True)
-    requester_contact_id = fields.Integer(allow_none=True)
-    service_id = fields.Integer(allow_none=True)
-    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
-    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    assignee_id = fields.Integer(allow_none=True)
-    team_id = fields.Integer(allow_none=True)
-    tags = fields.List(fields.String(validate=validate.Length(max=50)), load_default=list)
-    cc_contact_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
-
-
-class TicketPatchSchema(Schema):
-    subject = fields.String(validate=validate.Length(min=1, max=300))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    assignee_id = fields.Integer(allow_none=True)
-    team_id = fields.Integer(allow_none=True)
-    service_id = fields.Integer(allow_none=True)
-    organization_id = fields.Integer(allow_none=True)
-    requester_contact_id = fields.Integer(allow_none=True)
-    tags = fields.List(fields.String(validate=validate.Length(max=50)))
-    cc_contact_ids = fields.List(fields.Integer(), validate=validate.Length(max=20))
-
-
-class MessageSchema(Schema):
-    id = fields.Integer()
-    ticket_id = fields.Integer()
-    body = fields.String()
-    internal = fields.Boolean()
-    author = fields.Function(lambda m: m.author_label)
-    author_user_id = fields.Integer(allow_none=True)
-    author_contact_id = fields.Integer(allow_none=True)
-    channel = fields.Function(lambda m: m.channel.value)
-    created_at = fields.DateTime()
-    attachments = fields.Method("get_attachments")
-
-    def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
-        atts = db.session.scalars(
-            sa.select(TicketAttachment).where(TicketAttachment.message_id == obj.id).order_by(TicketAttachment.id)
-        )
-        return AttachmentSchema(many=True).dump(list(atts))
-
-
-class MessagePageSchema(Schema):
-    items = fields.List(fields.Raw())
-    next_cursor = fields.String(allow_none=True)
-
-
-class MessageCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=50_000))
-    internal = fields.Boolean(load_default=False)
-    status = fields.String(allow_none=True, validate=validate.OneOf(STATUSES))
-
-
-class MergeSchema(Schema):
-    target_id = fields.Integer(required=True)
-
-
-class LinkSchema(Schema):
-    other_id = fields.Integer(required=True)
-
-
-class RatingSchema(Schema):
-    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
-
-
-class BulkSchema(Schema):
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
-    assignee_id = fields.Integer(allow_none=True)
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
-
-
-class BulkResultSchema(Schema):
-    updated = fields.List(fields.Integer())
-    errors = fields.Dict(keys=fields.String(), values=fields.String())
-
-
-class CannedSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    body = fields.String()
-    active = fields.Boolean()
+def _message_input() -> tuple[dict[str, Any], list[tuple[str, bytes, str]]]:
+    """The reply as JSON, or as multipart/form-data with ``files``; any other body is 415."""
+    if request.mimetype == "multipart/form-data":
+        data = parse_or_422(MessageCreateSchema(), request.form.to_dict())
+        uploads = [f for f in request.files.getlist("files") if f.filename]
+        return data, [(f.filename or "file", f.read(), f.mimetype or "application/octet-stream") for f in uploads]
+    if request.mimetype != "application/json" and request.get_data(cache=True):
+        raise UnsupportedMediaType("invia JSON o multipart/form-data")
+    return parse_or_422(MessageCreateSchema(), read_json()), []
 
 
 def _is_referente() -> bool:
@@ -255,6 +88,7 @@ class Tickets(MethodView):
         _prefetch_tags(items)
         return {"items": items, "next_cursor": next_cursor}
 
+    @idempotent
     @bp.arguments(TicketCreateSchema)
     @bp.response(201, TicketSchema)
     @permission_required("tickets.create")
@@ -326,23 +160,26 @@ class TicketMessages(MethodView):
             next_cursor = encode_cursor([page[-1]["id"]])
         return {"items": page, "next_cursor": next_cursor}
 
-    @bp.arguments(MessageCreateSchema)
+    @idempotent
     @bp.response(201, MessageSchema)
+    @bp.doc(requestBody=MESSAGE_REQUEST_BODY)
     @permission_required("tickets.reply")
-    def post(self, data: dict[str, Any], ticket_id: int):
-        """A public reply or (operators) an internal note; the requester is emailed about public replies."""
+    def post(self, ticket_id: int):
+        """A public reply or (operators) an internal note, as JSON or as multipart/form-data with one or
+        more ``files`` that belong to the message; the requester is emailed about public replies."""
+        data, files = _message_input()
         ticket = services.ticket_for(current_user, ticket_id)
         if _is_referente() and (data.get("internal") or data.get("status")):
             raise Forbidden("un referente non scrive note interne né cambia lo stato")
-        message = services.reply(
+        return services.reply(
             ticket_id=ticket.id,
             body=data["body"],
             internal=data["internal"],
             status=data.get("status"),
+            files=files,
             actor=current_user,
             channel=Channel.API,
         )
-        return message
 
 
 @bp.route("/<int:ticket_id>/attachments")
@@ -353,7 +190,18 @@ class TicketAttachments(MethodView):
         ticket = services.ticket_for(current_user, ticket_id)
         return services.attachments_for(ticket.id, include_internal=not _is_referente())
 
+    @idempotent
     @bp.response(201, AttachmentSchema)
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                }
+            },
+        }
+    )
     @permission_required("tickets.reply")
     def post(self, ticket_id: int):
         """Upload one file (multipart/form-data, field `file`)."""
@@ -371,6 +219,11 @@ class TicketAttachments(MethodView):
 
 
 @bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@bp.doc(
+    responses={
+        "200": {"description": "the file", "content": {"application/octet-stream": {"schema": {"type": "string"}}}}
+    }
+)
 @permission_required("tickets.read")
 def download_attachment(ticket_id: int, attachment_id: int):
     att = services.attachment_for(current_user, attachment_id)

@@ -38,6 +38,13 @@ OPT_IN_WORDS = {"START", "UNSTOP", "YES", "RIATTIVA", "ISCRIVI"}
 # --- SMS ---------------------------------------------------------------------------------------
 
 
+def get_sms(sms_id: int) -> SmsMessage:
+    sms = db.session.get(SmsMessage, sms_id)
+    if sms is None:
+        raise NotFound("SMS non trovato")
+    return sms
+
+
 def is_opted_out(number: str | None) -> bool:
     return bool(number) and db.session.scalar(sa.select(SmsOptOut.id).where(SmsOptOut.number == number)) is not None
 

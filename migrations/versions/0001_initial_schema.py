@@ -907,6 +907,24 @@ def upgrade():
         sa.UniqueConstraint("subject_type", "subject_id", name="uq_gdpr_erasures_subject"),
     )
     op.create_table(
+        "idempotency_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("body", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_idempotency_keys_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
+        sa.UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),
+    )
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_idempotency_keys_created_at", ["created_at"], unique=False)
+
+    op.create_table(
         "interactions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -2348,6 +2366,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
 
     op.drop_table("interactions")
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_idempotency_keys_created_at")
+
+    op.drop_table("idempotency_keys")
     op.drop_table("gdpr_erasures")
     with op.batch_alter_table("form_submissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_form_submissions_user_id"))

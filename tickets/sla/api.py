@@ -5,105 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
-from app.api import API_PREFIX, PageArgs, keyset_page, page, parse_or_422
-from app.auth.permissions import check_org, org_scope, permission_required
+from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page
+from app.auth.permissions import org_scope, permission_required
 from app.db import local_today
 from app.errors import NotFound
-from app.extensions import db
 from app.replica import reads_replica
-from tickets.models import Priority, Ticket, TimeEntry
+from tickets import services as ticket_services
+from tickets.models import TimeEntry
 from tickets.sla import admin, reports, time_entries
 from tickets.sla.engine import sla_info
+from tickets.sla.schemas import (
+    CalendarPatchSchema,
+    CalendarSchema,
+    ClosureSchema,
+    PolicyPatchSchema,
+    PolicySchema,
+    ReportArgs,
+    TimeEntryPatchSchema,
+    TimeEntrySchema,
+    TotalsArgs,
+)
 
 bp = Blueprint("api_tickets_sla", __name__, url_prefix=API_PREFIX, description="SLA, calendars, time entries")
 
 
 # --- schemas ------------------------------------------------------------------------------------
-
-
-class TimeEntrySchema(Schema):
-    id = fields.Integer(dump_only=True)
-    ticket_id = fields.Integer(dump_only=True)
-    organization_id = fields.Integer(dump_only=True, allow_none=True)
-    user_id = fields.Integer(allow_none=True, load_default=None)
-    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=time_entries.MAX_MINUTES))
-    billable = fields.Boolean(load_default=True)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
-    work_date = fields.Date(load_default=None, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-
-
-class TimeEntryPatchSchema(Schema):
-    minutes = fields.Integer(validate=validate.Range(min=1, max=time_entries.MAX_MINUTES))
-    billable = fields.Boolean()
-    note = fields.String(validate=validate.Length(max=2000))
-    work_date = fields.Date()
-
-
-class TimeTotalsSchema(Schema):
-    minutes = fields.Integer()
-    billable_minutes = fields.Integer()
-    non_billable_minutes = fields.Integer()
-
-
-class PolicySchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    priority = fields.String(allow_none=True, load_default=None, validate=validate.OneOf([p.value for p in Priority]))
-    tier = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20))
-    first_response_minutes = fields.Integer(required=True, validate=validate.Range(min=1))
-    resolution_minutes = fields.Integer(required=True, validate=validate.Range(min=1))
-    calendar_id = fields.Integer(allow_none=True, load_default=None)
-    escalation_email = fields.Email(allow_none=True, load_default=None)
-    active = fields.Boolean(load_default=True)
-
-
-class PolicyPatchSchema(PolicySchema):
-    class Meta:
-        partial = True
-
-
-class ClosureSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    day = fields.Date(required=True)
-    yearly = fields.Boolean(load_default=False)
-    name = fields.String(load_default="", validate=validate.Length(max=150))
-
-
-class CalendarSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    timezone = fields.String(load_default="Europe/Rome")
-    holiday_subdiv = fields.String(allow_none=True, load_default=None)
-    national_holidays = fields.Boolean(load_default=True)
-    is_default = fields.Boolean(load_default=False)
-    # weekday (0 = Monday … 6 = Sunday) -> "08:30-13:30, 14:30-17:30"
-    hours = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
-    closures = fields.List(fields.Nested(ClosureSchema), dump_only=True)
-
-
-class CalendarPatchSchema(CalendarSchema):
-    class Meta:
-        partial = True
-
-
-class ReportArgs(Schema):
-    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
-    month = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=12))
-    group = fields.String(load_default="organization", validate=validate.OneOf(reports.GROUPS))
-    organization_id = fields.Integer(load_default=None)
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-
-
-class TotalsArgs(Schema):
-    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
-    month = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=12))
-    organization_id = fields.Integer(load_default=None)
 
 
 def _dump_calendar(row: Any) -> dict[str, Any]:
@@ -130,10 +60,7 @@ def _iso(value: Any) -> str | None:
 @bp.arguments(PageArgs, location="query")
 @permission_required("tickets.time.read")
 def list_time_entries(args: dict[str, Any], ticket_id: int):
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("richiesta non trovata")
-    check_org(current_user, ticket.organization_id)
+    ticket_services.ticket_for(current_user, ticket_id)
     stmt = sa.select(TimeEntry).where(TimeEntry.ticket_id == ticket_id)
     items, cursor = keyset_page(stmt, [TimeEntry.id], limit=args["limit"], cursor=args["cursor"])
     result = page(TimeEntrySchema(many=True).dump(items), cursor)
@@ -142,9 +69,11 @@ def list_time_entries(args: dict[str, Any], ticket_id: int):
 
 
 @bp.route("/tickets/<int:ticket_id>/time-entries", methods=["POST"])
+@idempotent
+@bp.arguments(TimeEntrySchema)
+@bp.response(201, TimeEntrySchema)
 @permission_required("tickets.time.log")
-def create_time_entry(ticket_id: int):
-    data = parse_or_422(TimeEntrySchema(), request.get_json(silent=True) or {})
+def create_time_entry(data: dict[str, Any], ticket_id: int):
     entry = time_entries.add_time_entry(
         ticket_id=ticket_id,
         minutes=data["minutes"],
@@ -154,7 +83,7 @@ def create_time_entry(ticket_id: int):
         user_id=data.get("user_id"),
         actor=current_user,
     )
-    return TimeEntrySchema().dump(entry), 201
+    return entry
 
 
 @bp.route("/time-entries/<int:entry_id>", methods=["GET"])
@@ -164,18 +93,20 @@ def get_time_entry(entry_id: int):
 
 
 @bp.route("/time-entries/<int:entry_id>", methods=["PATCH"])
+@bp.arguments(TimeEntryPatchSchema)
+@bp.response(200, TimeEntrySchema)
 @permission_required("tickets.time.log")
-def patch_time_entry(entry_id: int):
-    data = parse_or_422(TimeEntryPatchSchema(), request.get_json(silent=True) or {})
+def patch_time_entry(data: dict[str, Any], entry_id: int):
     entry = time_entries.update_time_entry(entry_id=entry_id, actor=current_user, **data)
-    return TimeEntrySchema().dump(entry)
+    return entry
 
 
 @bp.route("/time-entries/<int:entry_id>", methods=["DELETE"])
+@bp.response(204)
 @permission_required("tickets.time.log")
 def delete_time_entry(entry_id: int):
     time_entries.delete_time_entry(entry_id=entry_id, actor=current_user)
-    return "", 204
+    return None
 
 
 @bp.route("/time-totals", methods=["GET"])
@@ -200,10 +131,7 @@ def time_totals(args: dict[str, Any]):
 @bp.route("/tickets/<int:ticket_id>/sla", methods=["GET"])
 @permission_required("tickets.read")
 def ticket_sla(ticket_id: int):
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("richiesta non trovata")
-    check_org(current_user, ticket.organization_id)
+    ticket = ticket_services.ticket_for(current_user, ticket_id)
     info = sla_info(ticket)
     clock = info["clock"]
     return {
@@ -237,10 +165,12 @@ def list_policies():
 
 
 @bp.route("/sla/policies", methods=["POST"])
+@idempotent
+@bp.arguments(PolicySchema)
+@bp.response(201, PolicySchema)
 @permission_required("tickets.sla.admin")
-def create_policy():
-    data = parse_or_422(PolicySchema(), request.get_json(silent=True) or {})
-    return PolicySchema().dump(admin.save_policy(actor=current_user, **data)), 201
+def create_policy(data: dict[str, Any]):
+    return admin.save_policy(actor=current_user, **data)
 
 
 @bp.route("/sla/policies/<int:policy_id>", methods=["GET"])
@@ -250,17 +180,19 @@ def get_policy(policy_id: int):
 
 
 @bp.route("/sla/policies/<int:policy_id>", methods=["PATCH"])
+@bp.arguments(PolicyPatchSchema(partial=True))
+@bp.response(200, PolicySchema)
 @permission_required("tickets.sla.admin")
-def patch_policy(policy_id: int):
-    data = parse_or_422(PolicyPatchSchema(), request.get_json(silent=True) or {}, partial=True)
-    return PolicySchema().dump(admin.save_policy(actor=current_user, policy_id=policy_id, **data))
+def patch_policy(data: dict[str, Any], policy_id: int):
+    return admin.save_policy(actor=current_user, policy_id=policy_id, **data)
 
 
 @bp.route("/sla/policies/<int:policy_id>", methods=["DELETE"])
+@bp.response(204)
 @permission_required("tickets.sla.admin")
 def delete_policy(policy_id: int):
     admin.delete_policy(actor=current_user, policy_id=policy_id)
-    return "", 204
+    return None
 
 
 # --- calendars ----------------------------------------------------------------------------------
@@ -273,10 +205,12 @@ def list_calendars():
 
 
 @bp.route("/sla/calendars", methods=["POST"])
+@idempotent
+@bp.arguments(CalendarSchema)
+@bp.response(201)
 @permission_required("tickets.sla.admin")
-def create_calendar():
-    data = parse_or_422(CalendarSchema(), request.get_json(silent=True) or {})
-    return _dump_calendar(admin.save_calendar(actor=current_user, **data)), 201
+def create_calendar(data: dict[str, Any]):
+    return _dump_calendar(admin.save_calendar(actor=current_user, **data))
 
 
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["GET"])
@@ -286,9 +220,10 @@ def get_calendar(calendar_id: int):
 
 
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["PATCH"])
+@bp.arguments(CalendarPatchSchema(partial=True))
+@bp.response(200)
 @permission_required("tickets.sla.admin")
-def patch_calendar(calendar_id: int):
-    data = parse_or_422(CalendarPatchSchema(), request.get_json(silent=True) or {}, partial=True)
+def patch_calendar(data: dict[str, Any], calendar_id: int):
     row = admin.get_calendar(calendar_id)
     merged: dict[str, Any] = {
         "name": row.name,
@@ -303,25 +238,29 @@ def patch_calendar(calendar_id: int):
 
 
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["DELETE"])
+@bp.response(204)
 @permission_required("tickets.sla.admin")
 def delete_calendar(calendar_id: int):
     admin.delete_calendar(actor=current_user, calendar_id=calendar_id)
-    return "", 204
+    return None
 
 
 @bp.route("/sla/calendars/<int:calendar_id>/closures", methods=["POST"])
+@idempotent
+@bp.arguments(ClosureSchema)
+@bp.response(201, ClosureSchema)
 @permission_required("tickets.sla.admin")
-def add_closure(calendar_id: int):
-    data = parse_or_422(ClosureSchema(), request.get_json(silent=True) or {})
+def add_closure(data: dict[str, Any], calendar_id: int):
     row = admin.add_closure(actor=current_user, calendar_id=calendar_id, **data)
-    return ClosureSchema().dump(row), 201
+    return row
 
 
 @bp.route("/sla/closures/<int:closure_id>", methods=["DELETE"])
+@bp.response(204)
 @permission_required("tickets.sla.admin")
 def delete_closure(closure_id: int):
     admin.delete_closure(actor=current_user, closure_id=closure_id)
-    return "", 204
+    return None
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -329,6 +268,14 @@ def delete_closure(closure_id: int):
 
 @bp.route("/sla/report", methods=["GET"])
 @bp.arguments(ReportArgs, location="query")
+@bp.doc(
+    responses={
+        "200": {
+            "description": "the report as JSON, or as CSV with `format=csv`",
+            "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+)
 @permission_required("tickets.sla.report")
 @reads_replica
 def report(args: dict[str, Any]):

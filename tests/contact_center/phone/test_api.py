@@ -54,7 +54,7 @@ def test_bad_input_is_422_with_the_field(api_as):
         response = api.post("/api/v1/calls", json=payload)
         assert response.status_code == 422, payload
         assert field in response.get_json()["error"]["fields"], (payload, response.get_json())
-    assert api.get("/api/v1/calls?cursor=zzz").status_code == 422
+    assert api.get("/api/v1/calls?cursor=zzz").status_code == 400
     assert api.get("/api/v1/calls?outcome=forse").status_code == 422
     assert api.get("/api/v1/calls/424242").status_code == 404
 
@@ -100,8 +100,3 @@ def test_click_to_call_rings_the_operator_through_the_outbox(api_as, twilio_conf
     assert call.status.value == "queued" and "non raggiungibile" in call.error
     job = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.name == "phone.place_call"))
     assert job.payload == {"call_id": call.id} and job.last_error
-
-
-def test_openapi_lists_the_phone_routes(client):
-    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert {"/api/v1/calls", "/api/v1/calls/{call_id}", "/api/v1/calls/{call_id}/ticket", "/api/v1/sms"} <= set(paths)

@@ -80,7 +80,7 @@ def test_bad_input_answers_422_with_the_field(db, api_as, make_ticket):
         assert r.status_code == 422, (body, r.json)
         assert field in r.json["error"]["fields"], (body, r.json)
     assert op.post("/api/v1/tickets/999999/time-entries", json={"minutes": 10}).status_code == 404
-    assert op.post(f"/api/v1/tickets/{t.id}/time-entries", data="x", content_type="application/json").status_code == 422
+    assert op.post(f"/api/v1/tickets/{t.id}/time-entries", data="x", content_type="application/json").status_code == 400
 
 
 def test_who_may_log_see_and_change_time(db, api_as, make_org, make_ticket, make_user):
