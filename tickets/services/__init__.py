@@ -126,6 +126,12 @@ from tickets.services.time_entries import (
     billable_minutes_by_day,
     billable_minutes_by_organization,
 )
+from tickets.services.workspace import (
+    next_ticket_id,
+    save_properties,
+    touch_presence,
+    upload_limits,
+)
 
 __all__ = [
     "OPEN_STATES",
@@ -214,4 +220,8 @@ __all__ = [
     "_billable_in",
     "billable_minutes_by_organization",
     "billable_minutes_by_day",
+    "save_properties",
+    "touch_presence",
+    "next_ticket_id",
+    "upload_limits",
 ]

@@ -61,6 +61,11 @@ from tickets.views.queue import (
     new,
     queue,
 )
+from tickets.views.workspace import (
+    next_ticket,
+    presence,
+    save_panel,
+)
 
 __all__ = [
     "bp",
@@ -110,4 +115,7 @@ __all__ = [
     "portal_action",
     "portal_rate",
     "survey",
+    "save_panel",
+    "presence",
+    "next_ticket",
 ]
