@@ -83,3 +83,19 @@ def test_a_draft_survives_leaving_the_page_and_canned_text_goes_at_the_cursor(
     page.goto("/ticket/")
     page.goto(f"/ticket/{ticket.id}")
     expect(page.locator("#body")).to_have_value("Buongiorno,Cordiali saluti fine.")
+
+
+def test_the_portal_checks_a_file_too_big_before_uploading_it(page, browser_login, referente):
+    browser_login(referente)
+    page.goto("/portale/nuova")
+    expect(page.locator("#files-help")).to_contain_text("Massimo 10 MB per file")
+    page.fill("#subject", "Scansione del protocollo")
+    page.fill("#description", "Allego la scansione")
+    page.set_input_files(
+        "#files", files=[{"name": "scansione.pdf", "mimeType": "application/pdf", "buffer": b"x" * (11 * 1024 * 1024)}]
+    )
+    expect(page.locator("#files-error")).to_contain_text("oltre il massimo")
+    page.get_by_role("button", name="Invia la richiesta").click()
+    expect(page).to_have_url(re.compile(r"/portale/nuova$"))
+    expect(page.locator("#subject")).to_have_value("Scansione del protocollo")
+    assert db.session.query(Ticket).count() == 0

@@ -61,6 +61,7 @@ from tickets.views.queue import (
     new,
     queue,
 )
+from tickets.views.uploads import too_large
 from tickets.views.workspace import (
     next_ticket,
     presence,
@@ -118,4 +119,5 @@ __all__ = [
     "save_panel",
     "presence",
     "next_ticket",
+    "too_large",
 ]

@@ -82,6 +82,11 @@ def portal_detail(ticket_id: int):
     if can(current_user, "tickets.work"):
         return redirect(url_for("tickets.detail", ticket_id=ticket_id))
     ticket = services.ticket_for(current_user, ticket_id)
+    return render_portal_detail(ticket)
+
+
+def render_portal_detail(ticket: Ticket, reply_form: PortalReplyForm | None = None) -> str:
+    """The referente's page of a request (also shown again, with what was typed, after a refused upload)."""
     from crm.models import Service
 
     return render_template(
@@ -89,7 +94,7 @@ def portal_detail(ticket_id: int):
         ticket=ticket,
         timeline=_timeline(ticket, staff=False),
         service=db.session.get(Service, ticket.service_id) if ticket.service_id else None,
-        reply_form=PortalReplyForm(),
+        reply_form=reply_form or PortalReplyForm(),
         rating_form=RatingForm(rating=str(ticket.rating or 5), comment=ticket.rating_comment or ""),
         action_form=StatusForm(),
         merged_into=db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None,

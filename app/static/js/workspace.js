@@ -7,6 +7,9 @@
 
   // ---- upload fields: limits checked in the browser, files dropped onto the field ----
   function humanMB(bytes) { return (bytes / (1024 * 1024)).toFixed(1).replace(".", ",") + " MB"; }
+  function say(box, attr, name, size, max) {
+    return (box.getAttribute(attr) || "").replace("{name}", name).replace("{size}", humanMB(size)).replace("{max}", humanMB(max));
+  }
   function checkFiles(box, input) {
     var max = parseInt(box.getAttribute("data-upload-max"), 10);
     var total = parseInt(box.getAttribute("data-upload-total"), 10);
@@ -17,10 +20,10 @@
       sum += f.size;
       var dot = f.name.lastIndexOf(".");
       var e = dot >= 0 ? f.name.slice(dot + 1).toLowerCase() : "";
-      if (ext.length && ext.indexOf(e) < 0) problems.push(f.name + ": tipo di file non ammesso");
-      if (max && f.size > max) problems.push(f.name + ": " + humanMB(f.size) + ", oltre il massimo di " + humanMB(max));
+      if (ext.length && ext.indexOf(e) < 0) problems.push(say(box, "data-msg-type", f.name, 0, 0));
+      if (max && f.size > max) problems.push(say(box, "data-msg-size", f.name, f.size, max));
     });
-    if (total && sum > total) problems.push("in tutto " + humanMB(sum) + ", oltre il massimo di " + humanMB(total));
+    if (total && sum > total) problems.push(say(box, "data-msg-total", "", sum, total));
     var err = box.querySelector(".upload-error");
     if (err) {
       err.textContent = problems.join("; ");
