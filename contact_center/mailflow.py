@@ -26,6 +26,7 @@ from flask import current_app
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.inbound import claim_parsed
 from app.mail import OutboundEmail, queue_email, suppress, tickets_from_references
 from contact_center.channels import email as em
 from contact_center.channels import pec
@@ -291,6 +292,9 @@ def _process(row: RawMessage) -> InboundItem:
             parsed.subject = pec.strip_pec_subject(em.header(msg, "Subject"))
         parsed.message_id = parsed.message_id or em.normalize_message_id(envelope.daticert.get("msgid"))
     form = _web_fields(msg) if row.source == RawSource.WEB else {}
+    claimed = row.source != RawSource.WEB and claim_parsed(parsed, certified=envelope is not None)
+    if claimed:  # another module's message (e.g. an SDI notification for billing): recorded, no ticket
+        return _store_item(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=claimed)
 
     if form.get("honeypot"):
         return _store_item(
