@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.api import API_PREFIX, register_api
 from app.auth.permissions import permission_required
 from billing import fdr, sdi
+from billing import notice_pdf as notice_pdf_mod
 from billing.api import InvoiceSchema
 
 
@@ -39,6 +40,12 @@ def blueprints() -> list[Blueprint]:
             "applied": new,
             "detail": event.detail,
         }
+
+    @inv_bp.route("/<int:invoice_id>/notice.pdf")
+    @permission_required("billing.read")
+    def notice_pdf(invoice_id: int) -> Response:
+        pdf, name = notice_pdf_mod.notice_pdf(invoice_id=invoice_id, actor=current_user)
+        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @inv_bp.route("/<int:invoice_id>/sdi/resend", methods=["POST"])
     @inv_bp.response(200, InvoiceSchema)
