@@ -9,7 +9,7 @@ import base64
 import io
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 
 from app.auth.permissions import check_org
 from app.errors import Conflict, Forbidden, NotFound
@@ -41,21 +41,43 @@ def notice_pdf(*, invoice_id: int, actor: Any) -> tuple[bytes, str]:
     check_org(actor, invoice.organization_id, "documento non trovato")
     if role == "referente" and invoice.status == InvoiceStatus.DRAFT:
         raise NotFound("documento non trovato")
+    pdf = render(invoice)
+    if pdf is None:
+        raise Conflict("il documento non ha un avviso pagoPA")
+    return pdf, f"avviso-{invoice.notice_code}.pdf"
+
+
+def render(invoice: Any) -> bytes | None:
+    """The notice PDF of an invoice with a notice code (None without one)."""
     notice = services.notice_payload(invoice)
     if notice is None:
-        raise Conflict("il documento non ha un avviso pagoPA")
+        return None
     from weasyprint import HTML
 
-    html = render_template(
-        "billing/notice_pdf.html",
-        invoice=invoice,
-        notice=notice,
-        seller=services.seller(),
-        cbill=current_app.config.get("PAGOPA_CBILL_CODE") or "",
-        qr="data:image/png;base64," + base64.b64encode(qr_png(notice["qr_payload"])).decode(),
-    )
+    context = {
+        "invoice": invoice,
+        "notice": notice,
+        "seller": services.seller(),
+        "cbill": current_app.config.get("PAGOPA_CBILL_CODE") or "",
+        "qr": "data:image/png;base64," + base64.b64encode(qr_png(notice["qr_payload"])).decode(),
+    }
+    if has_request_context():
+        html = render_template("billing/notice_pdf.html", **context)
+    else:  # a job (the reminder email): the templates' context processors expect a request
+        with current_app.test_request_context("/"):
+            html = render_template("billing/notice_pdf.html", **context)
     from weasyprint.urls import URLFetcher
 
-    # Only the embedded QR (a data: URI) is read: nothing is fetched from outside.
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
-    return pdf, f"avviso-{notice['notice_code']}.pdf"
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+
+
+def email_attachment(invoice: Any) -> list[dict[str, str]]:
+    """The notice PDF as an attachment of an email about the invoice (kept in the file storage)."""
+    pdf = render(invoice) if invoice.is_open else None
+    if pdf is None:
+        return []
+    from app.storage import get_storage
+
+    key = f"billing/notices/{invoice.notice_code}-{invoice.id}.pdf"
+    get_storage().put(key, pdf, "application/pdf")
+    return [{"key": key, "filename": f"avviso-{invoice.notice_code}.pdf", "type": "application/pdf"}]

@@ -70,14 +70,27 @@ def import_ipa(*, enti: bytes | str, uo_sfe: bytes | str | None = None, actor: A
     by_cf = {r.get("Codice_fiscale_ente", ""): r for r in ente_rows if r.get("Codice_fiscale_ente")}
     report = []
     with transaction(actor=actor):
-        orgs = db.session.scalars(sa.select(Organization).where(Organization.fiscal_code.in_(list(by_cf)))).all()
+        orgs = list(db.session.scalars(sa.select(Organization).where(Organization.fiscal_code.in_(list(by_cf)))).all())
+        # A comune without a fiscal code yet is found by its ISTAT code (Codice_comune_ISTAT), and gets one.
+        by_istat = {
+            r["Codice_comune_ISTAT"].zfill(6): r
+            for r in ente_rows
+            if r.get("Codice_comune_ISTAT", "").isdigit() and re.fullmatch(r"\d{11}", r.get("Codice_fiscale_ente", ""))
+        }
+        orgs += db.session.scalars(
+            sa.select(Organization).where(
+                Organization.fiscal_code.is_(None), Organization.istat_code.in_(list(by_istat))
+            )
+        ).all()
         for org in orgs:
-            row = by_cf[org.fiscal_code or ""]
+            row = by_cf.get(org.fiscal_code or "") or by_istat[org.istat_code or ""]
             wanted: dict[str, str | None] = {
                 "ipa_code": (row.get("Codice_IPA") or "")[:50] or None,
                 "pec": _pec_of(row),
             }
-            codes = offices.get(org.fiscal_code or "", [])
+            if not org.fiscal_code:
+                wanted = {"fiscal_code": row["Codice_fiscale_ente"], **wanted}
+            codes = offices.get(wanted.get("fiscal_code") or org.fiscal_code or "", [])
             if codes:
                 wanted["sdi_code"] = org.sdi_code if org.sdi_code in codes else sorted(codes)[0]
             changes = {}

@@ -41,3 +41,19 @@ def test_who_gets_the_notice(issued, api_as, make_org, finance):
     draft = services.create_annual_draft(terms=sources.get_agreement(agreement_id), year=2027)
     db.session.commit()
     assert api_as("referente", organization=org).get(f"/api/v1/invoices/{draft.id}/notice.pdf").status_code == 404
+
+
+def test_the_reminder_email_carries_the_notice_pdf(issued, smtp_server, run_jobs):
+    import datetime as dt
+
+    from app.db import local_today
+    from app.jobs import enqueue, transaction
+
+    invoice = issued(issue_date=local_today() - dt.timedelta(days=30 + 20))  # 20 days past due
+    with transaction():
+        enqueue("billing.reminders")
+    run_jobs()
+    message = next(m for m in smtp_server.parsed() if invoice.number in m["Subject"])
+    pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert [p.get_filename() for p in pdfs] == [f"avviso-{invoice.notice_code}.pdf"]
+    assert pdfs[0].get_content()[:4] == b"%PDF"

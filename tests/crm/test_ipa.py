@@ -42,6 +42,16 @@ def test_import_fills_the_codes_and_reports_changes(app, make_org, tmp_path):
         "UFAB12",
     )
     assert (capurso.ipa_code, capurso.pec) == ("c_b923", "protocollo@pec.comune.capurso.bari.it")
+    # a comune with no fiscal code yet is found by its ISTAT code
+    (tmp_path / "enti2.csv").write_text(
+        "Codice_IPA;Codice_fiscale_ente;Codice_comune_ISTAT;Mail1;Tipo_Mail1\n"
+        "c_a662;80015010723;072006;protocollo@pec.comune.bari.it;Pec\n"
+    )
+    bari = make_org(name="Comune di Bari", fiscal_code=None, istat_code="072006")
+    out = app.test_cli_runner().invoke(args=["crm", "import-ipa", str(tmp_path / "enti2.csv")])
+    assert "1 enti aggiornati" in out.output
+    db.session.expire_all()
+    assert (bari.fiscal_code, bari.ipa_code) == ("80015010723", "c_a662")
     again = app.test_cli_runner().invoke(args=["crm", "import-ipa", str(tmp_path / "enti.txt")])
     assert "0 enti aggiornati" in again.output
 
