@@ -97,6 +97,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
     )
     op.create_table(
+        "billing_sdi_counter",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_sdi_counter")),
+    )
+    op.create_table(
         "billing_settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reminder_days", sa.String(length=40), nullable=False),
@@ -1195,6 +1201,9 @@ def upgrade():
         sa.Column("reminder_level", sa.Integer(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("sdi_file_name", sa.String(length=60), nullable=True),
+        sa.Column("sdi_status", sa.String(length=16), nullable=True),
+        sa.Column("sdi_identifier", sa.String(length=20), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -1220,6 +1229,7 @@ def upgrade():
         sa.UniqueConstraint("iuv", name=op.f("uq_invoices_iuv")),
         sa.UniqueConstraint("notice_code", name=op.f("uq_invoices_notice_code")),
         sa.UniqueConstraint("number", name=op.f("uq_invoices_number")),
+        sa.UniqueConstraint("sdi_file_name", name=op.f("uq_invoices_sdi_file_name")),
         sa.UniqueConstraint("series", "number_year", "sequence", name="uq_invoices_series_year_sequence"),
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
@@ -1228,6 +1238,7 @@ def upgrade():
         batch_op.create_index("ix_invoices_due_date", ["due_date"], unique=False)
         batch_op.create_index("ix_invoices_org_id", ["organization_id", "id"], unique=False)
         batch_op.create_index("ix_invoices_run", ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_sdi_status"), ["sdi_status"], unique=False)
         batch_op.create_index("ix_invoices_status_id", ["status", "id"], unique=False)
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
@@ -1583,6 +1594,27 @@ def upgrade():
     )
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
         batch_op.create_index("ix_billing_reminders_org", ["organization_id", "sent_at"], unique=False)
+
+    op.create_table(
+        "billing_sdi_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(length=8), nullable=False),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("file_name", sa.String(length=120), nullable=False),
+        sa.Column(
+            "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("xml", sa.Text(), nullable=True),
+        sa.Column("digest", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_billing_sdi_events_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_sdi_events")),
+        sa.UniqueConstraint("digest", name=op.f("uq_billing_sdi_events_digest")),
+    )
+    with op.batch_alter_table("billing_sdi_events", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_sdi_events_invoice", ["invoice_id", "at"], unique=False)
 
     op.create_table(
         "inbound_items",
@@ -2257,6 +2289,10 @@ def downgrade():
         batch_op.drop_index("ix_inbound_items_channel_status_id")
 
     op.drop_table("inbound_items")
+    with op.batch_alter_table("billing_sdi_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_sdi_events_invoice")
+
+    op.drop_table("billing_sdi_events")
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_reminders_org")
 
@@ -2323,6 +2359,7 @@ def downgrade():
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
+        batch_op.drop_index(batch_op.f("ix_invoices_sdi_status"))
         batch_op.drop_index("ix_invoices_run")
         batch_op.drop_index("ix_invoices_org_id")
         batch_op.drop_index("ix_invoices_due_date")
@@ -2493,6 +2530,7 @@ def downgrade():
     op.drop_table("gdpr_retention")
     op.drop_table("canned_responses")
     op.drop_table("billing_settings")
+    op.drop_table("billing_sdi_counter")
     op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")
