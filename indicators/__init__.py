@@ -7,9 +7,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import register_api
-    from indicators import api, models, permissions  # noqa: F401
+    from indicators import api, models, permissions, scorecard, views
     from indicators.cli import indicators_cli
 
+    assert models and permissions
+    app.register_blueprint(views.bp)
+    scorecard.register_hooks()
     for bp in api.blueprints():
         register_api(app, bp)
     app.cli.add_command(indicators_cli)
