@@ -7,10 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import register_api
-    from indicators import api, models, permissions, scorecard, views
+    from indicators import api, jobs, models, permissions, scorecard, views
     from indicators.cli import indicators_cli
 
-    assert models and permissions
+    assert models and permissions and jobs
     app.register_blueprint(views.bp)
     scorecard.register_hooks()
     for bp in api.blueprints():

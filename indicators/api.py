@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from app.api import API_PREFIX, page
 from app.auth.permissions import permission_required
 from indicators import schemas as s
-from indicators import services
+from indicators import services, surveys
 
 
 def blueprints() -> list[Blueprint]:
@@ -68,5 +68,25 @@ def blueprints() -> list[Blueprint]:
     @permission_required("indicators.read")
     def org_indicators(organization_id: int):
         return {"items": services.current_values(organization_id=organization_id, user=current_user)}
+
+    @bp.route("/surveys")
+    @bp.response(200, s.SurveyList)
+    @permission_required("indicators.read")
+    def list_surveys():
+        return {"items": surveys.list_surveys(user=current_user)}
+
+    @bp.route("/surveys", methods=["POST"])
+    @bp.arguments(s.SurveyWrite)
+    @bp.response(201, s.SurveySchema)
+    @permission_required("indicators.write")
+    def create_survey(data: dict[str, Any]):
+        return surveys.survey_dict(surveys.create_survey(actor=current_user, **data), current_user)
+
+    @bp.route("/surveys/<int:survey_id>/responses", methods=["POST"])
+    @bp.arguments(s.ResponseWrite)
+    @bp.response(201, s.ResponseResult)
+    @permission_required("indicators.values")
+    def respond(data: dict[str, Any], survey_id: int):
+        return surveys.respond(survey_id=survey_id, actor=current_user, **data)
 
     return [bp]

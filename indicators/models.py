@@ -90,3 +90,33 @@ class Funding(Model):
     amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
     funded_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Survey(Model):
+    """A questionnaire of indicators sent to chosen enti, to be answered by a due date."""
+
+    __tablename__ = "indicator_surveys"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    indicator_ids: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    due_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class SurveyTarget(Model):
+    """One ente asked to answer a survey: its saved draft, when it answered, when it was reminded."""
+
+    __tablename__ = "indicator_survey_targets"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_indicator_survey_targets_org", "organization_id", "survey_id"),)
+
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator_surveys.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    draft: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # indicator id (str) -> raw value
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

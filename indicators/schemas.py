@@ -110,3 +110,43 @@ class SummarySchema(Schema):
     not_met = fields.Integer()
     no_data = fields.Integer()
     average = fields.Float(allow_none=True)
+
+
+class SurveyWrite(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    indicator_ids = fields.List(fields.Integer(validate=_ID), required=True, validate=validate.Length(min=1, max=100))
+    organization_ids = fields.List(
+        fields.Integer(validate=_ID), required=True, validate=validate.Length(min=1, max=5000)
+    )
+    due_date = fields.Date(required=True)
+
+
+class SurveySchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    indicator_ids = fields.List(fields.Integer())
+    organization_ids = fields.List(fields.Integer())
+    due_date = fields.Date()
+    created_at = fields.DateTime()
+    answered = fields.Integer()
+    pending = fields.Integer()
+
+
+class SurveyList(Schema):
+    items = fields.List(fields.Nested(SurveySchema))
+
+
+class AnswerSchema(Schema):
+    indicator_id = fields.Integer(required=True, validate=_ID)
+    value = fields.Raw(required=True, allow_none=True)
+
+
+class ResponseWrite(Schema):
+    values = fields.List(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=200))
+    organization_id = fields.Integer(load_default=None, validate=_ID, metadata={"description": "staff only"})
+    draft = fields.Boolean(load_default=False, metadata={"description": "save and come back later"})
+
+
+class ResponseResult(Schema):
+    saved = fields.Integer()
+    answered = fields.Boolean()

@@ -944,6 +944,27 @@ def upgrade():
         sa.UniqueConstraint("subject_type", "subject_id", name="uq_gdpr_erasures_subject"),
     )
     op.create_table(
+        "indicator_surveys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column(
+            "indicator_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_indicator_surveys_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_surveys")),
+    )
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_due_date"), ["due_date"], unique=False)
+
+    op.create_table(
         "indicator_values",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -1193,6 +1214,32 @@ def upgrade():
         batch_op.create_index("ix_cc_pec_receipts_outbound", ["outbound_email_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"), ["ref_message_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "indicator_survey_targets",
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "draft", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_survey_targets_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["indicator_surveys.id"],
+            name=op.f("fk_indicator_survey_targets_survey_id_indicator_surveys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("survey_id", "organization_id", name=op.f("pk_indicator_survey_targets")),
+    )
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_survey_targets_org", ["organization_id", "survey_id"], unique=False)
 
     op.create_table(
         "invoices",
@@ -2391,6 +2438,10 @@ def downgrade():
         batch_op.drop_index("ix_invoices_agreement")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_survey_targets_org")
+
+    op.drop_table("indicator_survey_targets")
     with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
@@ -2433,6 +2484,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_indicator_values_author_id"))
 
     op.drop_table("indicator_values")
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_due_date"))
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_author_id"))
+
+    op.drop_table("indicator_surveys")
     op.drop_table("gdpr_erasures")
     with op.batch_alter_table("billing_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_runs_year")
