@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import org_scope, permission_required
 from app.exports import csv_text, xlsx_bytes
-from indicators import scorecard
+from indicators import opportunities as opp
+from indicators import scorecard, surveys
+from indicators.forms import OpportunityForm, SurveyAnswerForm
 
 bp = Blueprint("indicators", __name__)
 
@@ -64,4 +67,60 @@ def detail(indicator_id: int):
 @permission_required("indicators.read")
 def org_scorecard(organization_id: int):
     card = scorecard.scorecard(organization_id=organization_id, user=current_user)
-    return render_template("indicators/scorecard.html", card=card, organization_id=organization_id)
+    return render_template(
+        "indicators/scorecard.html",
+        card=card,
+        organization_id=organization_id,
+        tasks=surveys.pending_for(current_user),
+    )
+
+
+@bp.route("/indicatori/questionari")
+@login_required
+@permission_required("indicators.read")
+def survey_list():
+    return render_template("indicators/surveys.html", items=surveys.list_surveys(user=current_user))
+
+
+@bp.route("/indicatori/questionari/<int:survey_id>", methods=["GET", "POST"])
+@login_required
+@permission_required("indicators.values")
+def survey_answer(survey_id: int):
+    form = SurveyAnswerForm()
+    if form.validate_on_submit():
+        values = [
+            {"indicator_id": int(key[2:]), "value": value}
+            for key, value in request.form.items()
+            if key.startswith("v-") and key[2:].isdigit()
+        ]
+        draft = request.form.get("azione") == "salva"
+        surveys.respond(survey_id=survey_id, actor=current_user, values=values, draft=draft)
+        flash(
+            _("Risposte salvate: puoi riprendere più tardi.") if draft else _("Questionario inviato, grazie."),
+            "success",
+        )
+        if draft:
+            return redirect(url_for("indicators.survey_answer", survey_id=survey_id))
+        return redirect(url_for("indicators.overview"))
+    data = surveys.survey_form(survey_id=survey_id, user=current_user)
+    return render_template("indicators/survey_answer.html", form=form, **data)
+
+
+@bp.route("/indicatori/opportunita")
+@login_required
+@permission_required("indicators.write")
+def opportunities():
+    province = _province()
+    rows = opp.list_opportunities(user=current_user, province=province)
+    return render_template("indicators/opportunities.html", rows=rows, province=province, form=OpportunityForm())
+
+
+@bp.route("/indicatori/opportunita/<int:organization_id>/<int:indicator_id>", methods=["POST"])
+@login_required
+@permission_required("indicators.write")
+def opportunity_contact(organization_id: int, indicator_id: int):
+    if not OpportunityForm().validate_on_submit():
+        abort(400)
+    opp.open_interaction(organization_id=organization_id, indicator_id=indicator_id, actor=current_user)
+    flash(_("Interazione registrata nel CRM."), "success")
+    return redirect(url_for("crm.organization_detail", organization_id=organization_id))
