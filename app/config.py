@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb")
+MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb", "indicators")
 
 
 def _env(name: str, default: str | None = None) -> str | None:

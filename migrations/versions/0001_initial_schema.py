@@ -131,6 +131,35 @@ def upgrade():
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_gdpr_retention")),
     )
     op.create_table(
+        "indicators",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("measure", sa.String(length=60), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("BOOLEAN", "PERCENT", "NUMBER", "DATE", "CHOICE", name="kind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("unit", sa.String(length=20), nullable=False),
+        sa.Column(
+            "target", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
+        sa.Column(
+            "choices", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column(
+            "service_ids", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicators")),
+        sa.UniqueConstraint("code", name=op.f("uq_indicators_code")),
+    )
+    op.create_table(
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
@@ -514,6 +543,33 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
         batch_op.create_index("ix_contacts_role", ["role"], unique=False)
+
+    op.create_table(
+        "indicator_fundings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=True),
+        sa.Column("avviso", sa.String(length=300), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("funded_on", sa.Date(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicators.id"],
+            name=op.f("fk_indicator_fundings_indicator_id_indicators"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_fundings_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_fundings")),
+        sa.UniqueConstraint("organization_id", "avviso", name="uq_indicator_fundings_org_avviso"),
+    )
+    with op.batch_alter_table("indicator_fundings", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_fundings_indicator", ["indicator_id"], unique=False)
 
     op.create_table(
         "phone_menu_options",
@@ -931,6 +987,69 @@ def upgrade():
         batch_op.create_index("ix_idempotency_keys_created_at", ["created_at"], unique=False)
 
     op.create_table(
+        "indicator_surveys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column(
+            "indicator_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_indicator_surveys_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_surveys")),
+    )
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_due_date"), ["due_date"], unique=False)
+
+    op.create_table(
+        "indicator_values",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "value", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column(
+            "source",
+            sa.Enum("SURVEY", "IMPORT", "OPERATOR", name="source", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("evidence_url", sa.String(length=500), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_indicator_values_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicators.id"],
+            name=op.f("fk_indicator_values_indicator_id_indicators"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_values_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_values")),
+    )
+    with op.batch_alter_table("indicator_values", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_values_author_id"), ["author_id"], unique=False)
+        batch_op.create_index("ix_indicator_values_ind", ["indicator_id", "as_of", "id"], unique=False)
+        batch_op.create_index(
+            "ix_indicator_values_org_ind", ["organization_id", "indicator_id", "as_of", "id"], unique=False
+        )
+
+    op.create_table(
         "interactions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -1138,6 +1257,32 @@ def upgrade():
         batch_op.create_index("ix_cc_pec_receipts_outbound", ["outbound_email_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"), ["ref_message_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "indicator_survey_targets",
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "draft", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_survey_targets_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["indicator_surveys.id"],
+            name=op.f("fk_indicator_survey_targets_survey_id_indicator_surveys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("survey_id", "organization_id", name=op.f("pk_indicator_survey_targets")),
+    )
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_survey_targets_org", ["organization_id", "survey_id"], unique=False)
 
     op.create_table(
         "invoices",
@@ -2367,6 +2512,10 @@ def downgrade():
         batch_op.drop_index("ix_invoices_agreement")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_survey_targets_org")
+
+    op.drop_table("indicator_survey_targets")
     with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
@@ -2403,6 +2552,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
 
     op.drop_table("interactions")
+    with op.batch_alter_table("indicator_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_values_org_ind")
+        batch_op.drop_index("ix_indicator_values_ind")
+        batch_op.drop_index(batch_op.f("ix_indicator_values_author_id"))
+
+    op.drop_table("indicator_values")
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_due_date"))
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_author_id"))
+
+    op.drop_table("indicator_surveys")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_idempotency_keys_created_at")
 
@@ -2463,6 +2623,10 @@ def downgrade():
     op.drop_table("report_schedules")
     op.drop_table("report_alert_rules")
     op.drop_table("phone_menu_options")
+    with op.batch_alter_table("indicator_fundings", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_fundings_indicator")
+
+    op.drop_table("indicator_fundings")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
@@ -2527,6 +2691,7 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("indicators")
     op.drop_table("gdpr_retention")
     op.drop_table("canned_responses")
     op.drop_table("billing_settings")
