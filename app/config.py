@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb")
+MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb", "indicators")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -111,6 +111,11 @@ class Config:
     OIDC_TRUST_EMAIL = _env("OIDC_TRUST_EMAIL") == "1"
     OIDC_ACR_VALUES = _env("OIDC_ACR_VALUES")
     LOG_JSON = _env("LOG_JSON", "1") == "1"
+    # IndicePA open data refreshed daily by crm/ipa.py when set (enti file; SFE offices file optional)
+    IPA_ENTI_URL = _env("IPA_ENTI_URL")
+    IPA_UO_SFE_URL = _env("IPA_UO_SFE_URL")
+    # The center's CBILL code, printed on the pagoPA notice PDF when set (billing/notice_pdf.py)
+    PAGOPA_CBILL_CODE = _env("PAGOPA_CBILL_CODE")
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     PROXY_COUNT = int(_env("PROXY_COUNT", "0") or 0)
 

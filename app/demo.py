@@ -85,11 +85,22 @@ def _load_users(ctx: dict[str, Any]) -> None:
                 name=name,
                 password=DEMO_PASSWORD,
                 organization_id=org_id,
-                contact_id=ctx.get("referente_contact_id") if org_id == ctx.get("referente_organization_id") else None,
             )
+        _own_contact(email, name, org_id)
     if not referenti:
         log.warning("no organization to bind the demo referente to: load the crm demo (comuni) first")
     ctx["demo_users"] = {e: get_user_by_email(e) for e, _ in demo_logins()}
+
+
+def _own_contact(email: str, name: str, org_id: int) -> None:
+    """Each demo referente is its own contact of its ente (same name and email), with portal access:
+    the CRM links the existing user to it."""
+    user = get_user_by_email(email)
+    if user is None or user.contact_id:
+        return
+    from crm.services import create_contact
+
+    create_contact(organization_id=org_id, name=name, email=email, role="rtd", portal_access=True)
 
 
 def load_demo(*, if_empty: bool = False) -> dict[str, Any]:

@@ -10,5 +10,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     api.init_api(app)
+    from billing import sdi_api, sdi_intake
+
+    sdi_api.init_api(app)
+    sdi_intake.register()
     app.cli.add_command(cli.billing_cli)
     panels.register()

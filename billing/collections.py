@@ -535,6 +535,7 @@ def send_reminders(*, today: dt.date | None = None) -> list[Reminder]:
 
 def _send_reminder(invoice_id: int, level: int, days: int) -> Reminder | None:
     from app.mail import TRANSPORTS, queue_email
+    from billing import notice_pdf
 
     with transaction():
         invoice = _lock_invoice(invoice_id)
@@ -573,6 +574,7 @@ def _send_reminder(invoice_id: int, level: int, days: int) -> Reminder | None:
             transport="pec" if via_pec and "pec" in TRANSPORTS else "default",
             related_type="invoice",
             related_id=invoice.id,
+            attachments=notice_pdf.email_attachment(invoice),  # the pagoPA notice to pay with
         )
         reminder.email_id = email.id
         invoice.reminder_level = level

@@ -268,4 +268,6 @@ def _semantic_checks(doc: etree._Element) -> list[str]:
 
 def filename(invoice: Invoice, seller: dict[str, str]) -> str:
     """``IT<id>_<progressive>.xml`` as SDI names files."""
+    if invoice.sdi_file_name:
+        return invoice.sdi_file_name
     return f"IT{seller['vat_number'] or seller['fiscal_code']}_{invoice.id:05d}.xml"

@@ -158,6 +158,11 @@ class Invoice(TimestampMixin, Model):
     reminder_level: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The Sistema di Interscambio (billing/sdi.py): the file name the FatturaPA travels under, and what
+    # the SDI said about it. Not part of what the document says: they move after issue.
+    sdi_file_name: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
+    sdi_status: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    sdi_identifier: Mapped[str | None] = mapped_column(sa.String(20))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
@@ -284,6 +289,35 @@ class BillingSettings(TimestampMixin, Model):
     reminder_days: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="15,45")
     payment_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=30)
     vat_rate: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False, default=decimal.Decimal("22"))
+
+
+class SdiCounter(Model):
+    """The last progressive of the SDI transmission file names (one row, locked while taken): a file
+    name is never given twice, not even after a rejection."""
+
+    __tablename__ = "billing_sdi_counter"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class SdiEvent(Model):
+    """Something that happened to an invoice's transmission: a file sent, or an SDI notification
+    (RC, NS, MC, NE, DT, AT) with its XML kept as received."""
+
+    __tablename__ = "billing_sdi_events"
+    __audit__ = True
+    __table_args__ = (sa.Index("ix_billing_sdi_events_invoice", "invoice_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False)
+    type: Mapped[str] = mapped_column(sa.String(8), nullable=False)  # SENT, RC, NS, MC, NE, DT, AT
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    file_name: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
+    detail: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    xml: Mapped[str | None] = mapped_column(sa.Text)
+    # The same notification twice is recognised by its digest and changes nothing.
+    digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
 
 # --- an issued document never changes ------------------------------------------------------------------

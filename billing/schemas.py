@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from app.api import PageArgs
@@ -52,6 +54,18 @@ class InvoiceSchema(Schema):
     reminder_level = fields.Integer()
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(LineSchema))
+    sdi_file_name = fields.String(allow_none=True)
+    sdi_status = fields.String(allow_none=True)
+    sdi_identifier = fields.String(allow_none=True)
+    sdi_events = fields.Method("_sdi_events")
+
+    def _sdi_events(self, obj: Any) -> list[dict[str, Any]]:
+        from billing import sdi
+
+        return [
+            {"type": e.type, "at": e.at.isoformat(), "file_name": e.file_name, "detail": e.detail}
+            for e in sdi.events_of(obj.id)
+        ]
 
 
 class InvoiceListArgs(PageArgs):

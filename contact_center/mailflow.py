@@ -25,6 +25,7 @@ from flask import current_app
 from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.inbound import claim_parsed
 from app.mail import OutboundEmail, suppress, tickets_from_references
 from app.text import header_safe
 from contact_center import intake
@@ -282,6 +283,9 @@ def adapt_raw(payload: dict[str, Any]) -> InboundData | InboundItem | None:
         if not parsed.subject:
             parsed.subject = pec.strip_pec_subject(em.header(msg, "Subject"))
         parsed.message_id = parsed.message_id or em.normalize_message_id(envelope.daticert.get("msgid"))
+    claimed = claim_parsed(parsed, certified=envelope is not None)
+    if claimed:  # another module's message (e.g. an SDI notification for billing): recorded, no ticket
+        return _data(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=claimed)
 
     auto = em.automatic_reason(content, parsed, own_addresses())
     if auto:

@@ -61,7 +61,8 @@ def routing_for_item(item: InboundItem) -> dict[str, Any]:
         mailbox = db.session.scalar(
             sa.select(Mailbox).where(Mailbox.kind == "pec", Mailbox.active.is_(True)).order_by(Mailbox.id).limit(1)
         )
-    if mailbox is not None and mailbox.smtp_host:
+    # an inactive mailbox (the demo's, or one being set up) does not send: the default transport answers
+    if mailbox is not None and mailbox.active and mailbox.smtp_host:
         out.update(transport="mailbox", transport_ref=mailbox.id, from_addr=mailbox.address)
     if item.message_id:
         refs = (item.meta or {}).get("references") or ""

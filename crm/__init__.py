@@ -7,7 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import register_api
-    from crm import agreement_views, api, jobs, models, panels, permissions, services, views  # noqa: F401
+    from crm import (  # noqa: F401
+        agreement_views,
+        api,
+        ipa,  # noqa: F401  (the import-ipa command and its daily job)
+        jobs,
+        models,
+        panels,
+        permissions,
+        services,
+        views,
+    )
     from crm.cli import crm_cli
 
     app.register_blueprint(views.bp)  # with the convenzioni's pages (crm.agreement_views)

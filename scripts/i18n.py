@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb")
+MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb", "indicators")
 KEYWORDS = {
     "_": None,
     "gettext": None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import FlaskForm
@@ -151,3 +151,16 @@ class BulkForm(FlaskForm):
     )
     assignee_id = SelectField(_l("Operatore"), coerce=coerce_int_or_none, validators=[Optional()])
     status = SelectField(_l("Nuovo stato"), choices=STATUS_CHOICES, validators=[Optional()])
+
+
+class WorkspaceForm(FlaskForm):
+    """The ticket page's one properties panel (prefix ``prop``): saved together by ``save_properties``."""
+
+    status = SelectField(_l("Stato"), choices=STATUS_CHOICES)
+    priority = SelectField(_l("Priorità"), choices=PRIORITY_CHOICES)
+    service_id = SelectField(_l("Servizio"), coerce=coerce_int_or_none, validators=[Optional()])
+    assignee_id = SelectField(_l("Assegnatario"), coerce=coerce_int_or_none, validators=[Optional()])
+    team_id = SelectField(_l("Gruppo"), coerce=coerce_int_or_none, validators=[Optional()])
+    organization_id = IntegerField(_l("Ente"), validators=[Optional()])
+    requester_contact_id = IntegerField(_l("Richiedente"), validators=[Optional()])
+    tags = StringField(_l("Etichette (separate da virgola)"), validators=[Optional(), Length(max=500)])

@@ -72,4 +72,4 @@ def _fail(exc: DomainError) -> None:
     flash(f"{exc.message}{': ' + details if details else ''}", "error")
 
 
-from billing.views import exports, invoices, payments, runs  # noqa: E402,F401  (register the routes)
+from billing.views import exports, invoices, payments, runs, sdi  # noqa: E402,F401  (register the routes)

@@ -97,6 +97,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("series", "year", name=op.f("pk_billing_counters")),
     )
     op.create_table(
+        "billing_sdi_counter",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_sdi_counter")),
+    )
+    op.create_table(
         "billing_settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reminder_days", sa.String(length=40), nullable=False),
@@ -123,6 +129,35 @@ def upgrade():
         sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_gdpr_retention")),
+    )
+    op.create_table(
+        "indicators",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("measure", sa.String(length=60), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("BOOLEAN", "PERCENT", "NUMBER", "DATE", "CHOICE", name="kind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("unit", sa.String(length=20), nullable=False),
+        sa.Column(
+            "target", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
+        sa.Column(
+            "choices", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column(
+            "service_ids", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicators")),
+        sa.UniqueConstraint("code", name=op.f("uq_indicators_code")),
     )
     op.create_table(
         "login_failures",
@@ -508,6 +543,33 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_contacts_organization_id"), ["organization_id"], unique=False)
         batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
         batch_op.create_index("ix_contacts_role", ["role"], unique=False)
+
+    op.create_table(
+        "indicator_fundings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=True),
+        sa.Column("avviso", sa.String(length=300), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("funded_on", sa.Date(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicators.id"],
+            name=op.f("fk_indicator_fundings_indicator_id_indicators"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_fundings_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_fundings")),
+        sa.UniqueConstraint("organization_id", "avviso", name="uq_indicator_fundings_org_avviso"),
+    )
+    with op.batch_alter_table("indicator_fundings", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_fundings_indicator", ["indicator_id"], unique=False)
 
     op.create_table(
         "phone_menu_options",
@@ -925,6 +987,69 @@ def upgrade():
         batch_op.create_index("ix_idempotency_keys_created_at", ["created_at"], unique=False)
 
     op.create_table(
+        "indicator_surveys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column(
+            "indicator_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_indicator_surveys_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_surveys")),
+    )
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_indicator_surveys_due_date"), ["due_date"], unique=False)
+
+    op.create_table(
+        "indicator_values",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "value", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column(
+            "source",
+            sa.Enum("SURVEY", "IMPORT", "OPERATOR", name="source", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("evidence_url", sa.String(length=500), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_indicator_values_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicators.id"],
+            name=op.f("fk_indicator_values_indicator_id_indicators"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_values_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_values")),
+    )
+    with op.batch_alter_table("indicator_values", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_values_author_id"), ["author_id"], unique=False)
+        batch_op.create_index("ix_indicator_values_ind", ["indicator_id", "as_of", "id"], unique=False)
+        batch_op.create_index(
+            "ix_indicator_values_org_ind", ["organization_id", "indicator_id", "as_of", "id"], unique=False
+        )
+
+    op.create_table(
         "interactions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -1134,6 +1259,32 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_cc_pec_receipts_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
+        "indicator_survey_targets",
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "draft", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_indicator_survey_targets_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["indicator_surveys.id"],
+            name=op.f("fk_indicator_survey_targets_survey_id_indicator_surveys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("survey_id", "organization_id", name=op.f("pk_indicator_survey_targets")),
+    )
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_survey_targets_org", ["organization_id", "survey_id"], unique=False)
+
+    op.create_table(
         "invoices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -1195,6 +1346,9 @@ def upgrade():
         sa.Column("reminder_level", sa.Integer(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("sdi_file_name", sa.String(length=60), nullable=True),
+        sa.Column("sdi_status", sa.String(length=16), nullable=True),
+        sa.Column("sdi_identifier", sa.String(length=20), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -1220,6 +1374,7 @@ def upgrade():
         sa.UniqueConstraint("iuv", name=op.f("uq_invoices_iuv")),
         sa.UniqueConstraint("notice_code", name=op.f("uq_invoices_notice_code")),
         sa.UniqueConstraint("number", name=op.f("uq_invoices_number")),
+        sa.UniqueConstraint("sdi_file_name", name=op.f("uq_invoices_sdi_file_name")),
         sa.UniqueConstraint("series", "number_year", "sequence", name="uq_invoices_series_year_sequence"),
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
@@ -1228,6 +1383,7 @@ def upgrade():
         batch_op.create_index("ix_invoices_due_date", ["due_date"], unique=False)
         batch_op.create_index("ix_invoices_org_id", ["organization_id", "id"], unique=False)
         batch_op.create_index("ix_invoices_run", ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_sdi_status"), ["sdi_status"], unique=False)
         batch_op.create_index("ix_invoices_status_id", ["status", "id"], unique=False)
         batch_op.create_index("ix_invoices_year_id", ["year", "id"], unique=False)
 
@@ -1583,6 +1739,27 @@ def upgrade():
     )
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
         batch_op.create_index("ix_billing_reminders_org", ["organization_id", "sent_at"], unique=False)
+
+    op.create_table(
+        "billing_sdi_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(length=8), nullable=False),
+        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("file_name", sa.String(length=120), nullable=False),
+        sa.Column(
+            "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("xml", sa.Text(), nullable=True),
+        sa.Column("digest", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_billing_sdi_events_invoice_id_invoices"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_sdi_events")),
+        sa.UniqueConstraint("digest", name=op.f("uq_billing_sdi_events_digest")),
+    )
+    with op.batch_alter_table("billing_sdi_events", schema=None) as batch_op:
+        batch_op.create_index("ix_billing_sdi_events_invoice", ["invoice_id", "at"], unique=False)
 
     op.create_table(
         "inbound_items",
@@ -2257,6 +2434,10 @@ def downgrade():
         batch_op.drop_index("ix_inbound_items_channel_status_id")
 
     op.drop_table("inbound_items")
+    with op.batch_alter_table("billing_sdi_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_billing_sdi_events_invoice")
+
+    op.drop_table("billing_sdi_events")
     with op.batch_alter_table("billing_reminders", schema=None) as batch_op:
         batch_op.drop_index("ix_billing_reminders_org")
 
@@ -2323,6 +2504,7 @@ def downgrade():
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_year_id")
         batch_op.drop_index("ix_invoices_status_id")
+        batch_op.drop_index(batch_op.f("ix_invoices_sdi_status"))
         batch_op.drop_index("ix_invoices_run")
         batch_op.drop_index("ix_invoices_org_id")
         batch_op.drop_index("ix_invoices_due_date")
@@ -2330,6 +2512,10 @@ def downgrade():
         batch_op.drop_index("ix_invoices_agreement")
 
     op.drop_table("invoices")
+    with op.batch_alter_table("indicator_survey_targets", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_survey_targets_org")
+
+    op.drop_table("indicator_survey_targets")
     with op.batch_alter_table("cc_pec_receipts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_cc_pec_receipts_ref_message_id"))
@@ -2366,6 +2552,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_interactions_author_id"))
 
     op.drop_table("interactions")
+    with op.batch_alter_table("indicator_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_values_org_ind")
+        batch_op.drop_index("ix_indicator_values_ind")
+        batch_op.drop_index(batch_op.f("ix_indicator_values_author_id"))
+
+    op.drop_table("indicator_values")
+    with op.batch_alter_table("indicator_surveys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_due_date"))
+        batch_op.drop_index(batch_op.f("ix_indicator_surveys_author_id"))
+
+    op.drop_table("indicator_surveys")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_idempotency_keys_created_at")
 
@@ -2426,6 +2623,10 @@ def downgrade():
     op.drop_table("report_schedules")
     op.drop_table("report_alert_rules")
     op.drop_table("phone_menu_options")
+    with op.batch_alter_table("indicator_fundings", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_fundings_indicator")
+
+    op.drop_table("indicator_fundings")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_role")
         batch_op.drop_index("ix_contacts_phone")
@@ -2490,9 +2691,11 @@ def downgrade():
         batch_op.drop_index("ix_login_failures_key_at")
 
     op.drop_table("login_failures")
+    op.drop_table("indicators")
     op.drop_table("gdpr_retention")
     op.drop_table("canned_responses")
     op.drop_table("billing_settings")
+    op.drop_table("billing_sdi_counter")
     op.drop_table("billing_counters")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_org")

@@ -34,7 +34,7 @@ def test_operator_opens_replies_and_resolves(page, browser_login, make_user, mak
     page.get_by_role("link", name=number).click()
     page.fill("#body", "Abbiamo riavviato lo spooler: ora stampa.")
     page.select_option("#status", "resolved")
-    page.get_by_role("button", name="Invia").click()
+    page.get_by_role("button", name="Invia al comune").click()
     expect(page.locator(".ticket-status")).to_contain_text("Risolto")
     expect(page.locator(".public-message").last).to_contain_text("riavviato lo spooler")
     ticket = Ticket.query.filter_by(number=number).one()

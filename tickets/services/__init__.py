@@ -133,6 +133,12 @@ from tickets.services.time_entries import (
     billable_minutes_by_day,
     billable_minutes_by_organization,
 )
+from tickets.services.workspace import (
+    next_ticket_id,
+    save_properties,
+    touch_presence,
+    upload_limits,
+)
 
 __all__ = [
     "attach_files",
@@ -232,6 +238,10 @@ __all__ = [
     "_billable_in",
     "billable_minutes_by_organization",
     "billable_minutes_by_day",
+    "save_properties",
+    "touch_presence",
+    "next_ticket_id",
+    "upload_limits",
 ]
 
 from tickets.seams import is_business_time, open_tickets_of, portal_url, staff_replies_since  # noqa: E402, F401

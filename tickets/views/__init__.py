@@ -61,6 +61,12 @@ from tickets.views.queue import (
     new,
     queue,
 )
+from tickets.views.uploads import too_large
+from tickets.views.workspace import (
+    next_ticket,
+    presence,
+    save_panel,
+)
 
 __all__ = [
     "bp",
@@ -110,4 +116,8 @@ __all__ = [
     "portal_action",
     "portal_rate",
     "survey",
+    "save_panel",
+    "presence",
+    "next_ticket",
+    "too_large",
 ]

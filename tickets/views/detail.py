@@ -31,6 +31,7 @@ from tickets.views.helpers import (
     bp,
 )
 from tickets.views.labels import status_label
+from tickets.views.workspace import workspace_form
 
 
 @bp.route("/ticket/<int:ticket_id>")
@@ -58,10 +59,16 @@ def detail(ticket_id: int):
     assign_form.team_id.choices = [("", _("— nessuno —"))] + [(t.id, t.name) for t in teams]
     props_form = PropertiesForm(priority=ticket.priority.value, service_id=ticket.service_id, tags=", ".join(tags))
     props_form.service_id.choices = [("", _("— non indicato —"))] + [(s.id, s.name) for s in service_list]
+    requesters = []
+    if ticket.organization_id:
+        from crm.services import list_contacts
+
+        requesters = list_contacts(organization_id=ticket.organization_id, limit=200)[0]
+    timeline = _timeline(ticket, staff=True, history=history, actors=users)
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
-        timeline=_timeline(ticket, staff=True, history=history, actors=users),
+        timeline=timeline,
         status_history=history,
         org=page["org"],
         contact=page["contact"],
@@ -81,6 +88,9 @@ def detail(ticket_id: int):
         merge_form=NumberForm(prefix="merge"),
         link_form=NumberForm(prefix="link"),
         sla_fields=_sla_fields(ticket),
+        panel_form=workspace_form(ticket, tags),
+        requesters=requesters,
+        last_message_id=max((e["message"].id for e in timeline if e["kind"] == "message"), default=0),
     )
 
 

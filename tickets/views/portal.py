@@ -15,7 +15,7 @@ from tickets.forms import (
     RatingForm,
     StatusForm,
 )
-from tickets.models import Channel, TicketStatus
+from tickets.models import Channel, Ticket, TicketStatus
 from tickets.views.helpers import _files, _names, _service_choices, _timeline, bp
 
 
@@ -77,13 +77,18 @@ def portal_detail(ticket_id: int):
     if can(current_user, "tickets.work"):
         return redirect(url_for("tickets.detail", ticket_id=ticket_id))
     ticket = services.ticket_for(current_user, ticket_id)
+    return render_portal_detail(ticket)
+
+
+def render_portal_detail(ticket: Ticket, reply_form: PortalReplyForm | None = None) -> str:
+    """The referente's page of a request (also shown again, with what was typed, after a refused upload)."""
     around = services.related(ticket)
     return render_template(
         "tickets/portal_detail.html",
         ticket=ticket,
         timeline=_timeline(ticket, staff=False),
         service=around["service"],
-        reply_form=PortalReplyForm(),
+        reply_form=reply_form or PortalReplyForm(),
         rating_form=RatingForm(rating=str(ticket.rating or 5), comment=ticket.rating_comment or ""),
         action_form=StatusForm(),
         merged_into=around["merged_into"],

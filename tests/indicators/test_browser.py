@@ -1,0 +1,46 @@
+"""A referente answers a survey on a phone (390 px wide): saves, comes back, sends; no horizontal scrolling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.browser
+
+
+def test_referente_answers_a_survey_on_a_phone(db, make_user, make_org, catalog, browser_login):
+    from indicators.models import IndicatorValue
+    from indicators.surveys import create_survey
+
+    org = make_org(name="Comune di Mola")
+    spid, anpr = catalog["PNRR-1.4.4-SPID"], catalog["PNRR-1.4.4-ANPR"]
+    survey = create_survey(
+        actor=make_user("admin"),
+        title="Rilevazione PNRR di dicembre",
+        indicator_ids=[spid.id, anpr.id],
+        organization_ids=[org.id],
+        due_date=dt.date(2026, 12, 31),
+        today=dt.date(2026, 12, 1),
+    )
+    page = browser_login(make_user("referente", organization=org))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/indicatori/ente/{org.id}")
+    page.get_by_role("link", name="Rilevazione PNRR di dicembre").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator(f"label[for=v-{spid.id}-si]").click()  # Bootstrap Italia draws the radio on its label
+    page.get_by_role("button", name="Salva e continua dopo").click()
+    page.wait_for_load_state()
+    assert "puoi riprendere più tardi" in page.content()
+
+    page.goto(f"/indicatori/questionari/{survey.id}")  # comes back later: the draft is there
+    assert page.get_by_label("sì").is_checked()
+    page.select_option(f"#v-{anpr.id}", "completato")
+    page.get_by_role("button", name="Invia le risposte").click()
+    page.wait_for_load_state()
+    assert "Questionario inviato" in page.content()
+    db.session.expire_all()
+    values = {v.indicator_id: v.value for v in db.session.scalars(sa.select(IndicatorValue))}
+    assert values == {spid.id: True, anpr.id: "completato"}
