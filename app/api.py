@@ -100,6 +100,18 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", INT32_MAX)
         super().__init__(map, *args, **kwargs)
+        if self.max == INT32_MAX and not self.signed and not self.fixed_digits:
+            # The range in the pattern itself: a number beyond it matches no rule at all, so an URL whose
+            # GET and PATCH are separate rules answers 404 for both (a failed conversion after the
+            # method check would answer 405).
+            self.regex = INT32_PATTERN
+
+
+# 0..2147483647 as a regular expression (no sign, no leading zeros beyond ten digits).
+INT32_PATTERN = (
+    r"(?:\d{1,9}|[01]\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+    r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+)
 
 
 # --- the API and its document ---------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from app.api import API_PREFIX
 from app.auth.permissions import permission_required
+from app.schemas import Schema
 from gdpr import services
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api import API_PREFIX, page
+from app.api import API_PREFIX, idempotent, page
 from app.auth.permissions import permission_required
 from integrations import schemas as s
 from integrations import services
@@ -23,6 +23,7 @@ def blueprint() -> Blueprint:
         return page(services.list_endpoints(actor=current_user), None)
 
     @bp.route("", methods=["POST"])
+    @idempotent
     @bp.arguments(s.EndpointSchema)
     @bp.response(201, s.EndpointSchema)
     @permission_required(services.PERM)

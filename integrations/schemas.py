@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import PageArgs
+from app.schemas import PageArgs, Schema, page_schema
 from integrations.models import DeliveryStatus
 
 
@@ -29,9 +29,7 @@ class EndpointPatchSchema(Schema):
     active = fields.Boolean()
 
 
-class EndpointListSchema(Schema):
-    items = fields.List(fields.Nested(EndpointSchema))
-    next_cursor = fields.String(allow_none=True)
+EndpointListSchema = page_schema(EndpointSchema, "EndpointPage")
 
 
 class DeliveryArgs(PageArgs):
@@ -51,6 +49,4 @@ class DeliverySchema(Schema):
     error = fields.String(allow_none=True)
 
 
-class DeliveryPageSchema(Schema):
-    items = fields.List(fields.Nested(DeliverySchema))
-    next_cursor = fields.String(allow_none=True)
+DeliveryPageSchema = page_schema(DeliverySchema)

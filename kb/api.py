@@ -7,7 +7,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api import API_PREFIX, page
+from app.api import API_PREFIX, idempotent, page
 from app.auth.permissions import permission_required
 from kb import schemas as s
 from kb import services, triage
@@ -26,6 +26,7 @@ def blueprints() -> list[Blueprint]:
         return page(items, cursor)
 
     @bp.route("/articles", methods=["POST"])
+    @idempotent
     @bp.arguments(s.ArticleWrite)
     @bp.response(201, s.ArticleSchema)
     @permission_required("kb.write")

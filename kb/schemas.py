@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import PageArgs
+from app.schemas import PageArgs, Schema, page_schema
 from kb.models import ArticleStatus, Language, Visibility
 
 _ID = validate.Range(min=1, max=2_147_483_647)
@@ -45,9 +45,7 @@ def _url(article: Any) -> str:
     return public_url(article)
 
 
-class ArticlePage(Schema):
-    items = fields.List(fields.Nested(ArticleSchema))
-    next_cursor = fields.String(allow_none=True)
+ArticlePage = page_schema(ArticleSchema)
 
 
 class ArticleArgs(PageArgs):

@@ -82,6 +82,7 @@ def create_schedule(
         raise Invalid("nome obbligatorio", {"name": ["obbligatorio"]})
     if kind == ScheduleKind.OVERVIEW and not addresses:
         raise Invalid("destinatari obbligatori", {"recipients": ["almeno un indirizzo"]})
+    _check_ref("organizations", "organization_id", organization_id)
     with transaction(actor=actor):
         row = ReportSchedule(
             name=name[:150],
@@ -93,6 +94,15 @@ def create_schedule(
         )
         db.session.add(row)
     return row
+
+
+def _check_ref(table: str, field: str, value: int | None) -> None:
+    """A referenced ente or group must exist: 422 naming the field, never a foreign-key error."""
+    if value is None:
+        return
+    found = db.session.execute(sa.text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": value}).first()  # noqa: S608
+    if found is None:
+        raise Invalid("riferimento inesistente", {field: ["non esiste"]})
 
 
 def list_schedules(actor: Any) -> list[ReportSchedule]:
@@ -265,6 +275,8 @@ def create_alert_rule(
     name = (name or "").strip()
     if not name:
         raise Invalid("nome obbligatorio", {"name": ["obbligatorio"]})
+    _check_ref("organizations", "organization_id", organization_id)
+    _check_ref("teams", "team_id", team_id)
     with transaction(actor=actor):
         row = ReportAlertRule(
             name=name[:150],

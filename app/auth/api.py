@@ -7,12 +7,13 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.api import API_PREFIX, PageArgs, keyset_page, page, register_api
+from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page, register_api
 from app.auth import services
 from app.auth.models import Role, User
 from app.auth.permissions import permission_required
+from app.schemas import Schema, page_schema
 
 ROLES = [r.value for r in Role]
 _ID = validate.Range(min=1, max=2**31 - 1)
@@ -51,9 +52,7 @@ class UserArgs(PageArgs):
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
 
 
-class UserPageSchema(Schema):
-    items = fields.List(fields.Nested(UserSchema))
-    next_cursor = fields.String(allow_none=True)
+UserPageSchema = page_schema(UserSchema)
 
 
 def init_app(app: Flask) -> None:
@@ -69,6 +68,7 @@ def init_app(app: Flask) -> None:
         return page(items, next_cursor)
 
     @bp.route("", methods=["POST"])
+    @idempotent
     @bp.arguments(UserCreateSchema)
     @bp.response(201, UserSchema)
     @permission_required("admin.users")

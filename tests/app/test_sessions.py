@@ -150,12 +150,12 @@ def test_admin_creates_a_referente_with_fiscal_code(api_as, make_org):
             "role": "referente",
             "organization_id": org.id,
             "name": "Rita",
-            "fiscal_code": "rssmra80a01a662x",
+            "fiscal_code": "rssmra80a01a662a",
         },
     )
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
-    assert body["email"] == "ref@comune.example.it" and body["fiscal_code"] == "RSSMRA80A01A662X"
+    assert body["email"] == "ref@comune.example.it" and body["fiscal_code"] == "RSSMRA80A01A662A"
     assert body["organization_id"] == org.id and body["active"] is True
     assert api.get(f"/api/v1/users/{body['id']}").get_json() == body
 
