@@ -211,6 +211,22 @@ def revoke_token(*, token_id: int, actor: User) -> ApiToken:
     return token
 
 
+def list_tokens(*, user: User, actor: Any) -> list[ApiToken]:
+    """The API tokens of ``user``, newest first: its own profile, or an admin's view of the account."""
+    if actor is None or (actor.id != user.id and actor.role != Role.ADMIN):
+        raise NotFound("utente non trovato")
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def admin_revoke_token(*, user_id: int, token_id: int, actor: Any) -> ApiToken:
+    """An admin revokes a token from the user's page: the token must belong to that user (else 404)."""
+    _require_admin(actor)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound("token non trovato")
+    return revoke_token(token_id=token_id, actor=actor)
+
+
 # Every API request starts here: the token with its user in one query, the statement built once.
 _TOKEN_WITH_USER = (
     sa.select(ApiToken)
@@ -361,4 +377,29 @@ def admin_update_user(*, user_id: int, data: dict[str, Any], actor: Any) -> User
         update_user(user=user, actor=actor, **changes)
         if data.get("password"):
             set_password(user=user, password=data["password"], actor=actor)
+    return user
+
+
+# --- the admin's user pages (/admin/utenti): the ente given by id, ISTAT or Belfiore code ----------
+
+
+def _organization_from_code(code: str | None) -> int | None:
+    from app.cli import resolve_organization_id
+
+    return resolve_organization_id(code) if code else None
+
+
+def create_user_from_page(*, organization: str | None, actor: Any, **fields: Any) -> User:
+    """The admin's "new user" form: ``organization`` is an id, ISTAT or Belfiore code."""
+    return create_user(organization_id=_organization_from_code(organization), actor=actor, **fields)
+
+
+def update_user_from_page(
+    *, user: User, organization: str | None, password: str | None, actor: Any, **changes: Any
+) -> User:
+    """The admin's user page: the changes and a new password (if given) in one transaction."""
+    with transaction(actor=actor):
+        update_user(user=user, organization_id=_organization_from_code(organization), actor=actor, **changes)
+        if password:
+            set_password(user=user, password=password, actor=actor)
     return user

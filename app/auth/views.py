@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, sso
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm, TokenForm, UserEditForm, UserForm
-from app.auth.models import ApiToken, Role
+from app.auth.models import Role
 from app.auth.permissions import permission_required
 from app.errors import DomainError, TooManyRequests
-from app.extensions import db
+from app.flashing import submit
 from app.routing import safe_redirect_target
 
 bp = Blueprint("auth", __name__)
@@ -24,13 +26,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(
-                email=form.email.data, password=form.password.data, ip=request.remote_addr or "?"
-            )
-        except TooManyRequests:
-            flash(_("Troppi tentativi di accesso falliti: riprova tra qualche minuto."), "danger")
-            return render_template("auth/login.html", form=form), 429
+        # Too many failures: TooManyRequests, answered by throttled() below (the form again, 429).
+        user = services.authenticate(email=form.email.data, password=form.password.data, ip=request.remote_addr or "?")
         if user is None:
             flash(_("Email o password non corrette."), "danger")
             status = 401
@@ -41,6 +38,16 @@ def login():
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
+
+
+@bp.errorhandler(TooManyRequests)
+def throttled(err: TooManyRequests):
+    """Login throttling, mapped in one place: the login form again with 429; elsewhere (the profile's
+    password check) the application's usual answer to a domain error."""
+    if request.endpoint != "auth.login":
+        return current_app.error_handler_spec[None][None][DomainError](err)
+    flash(_("Troppi tentativi di accesso falliti: riprova tra qualche minuto."), "danger")
+    return render_template("auth/login.html", form=LoginForm()), 429
 
 
 @bp.route("/logout", methods=["POST"])
@@ -80,9 +87,7 @@ def profile():
             login_user(current_user._get_current_object(), remember=False)  # this session goes on, the others end
             flash(_("Password aggiornata."), "success")
             return redirect(url_for("auth.profile"))
-    tokens = db.session.scalars(
-        db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+    tokens = services.list_tokens(user=current_user, actor=current_user)
     return render_template(
         "auth/profile.html",
         token_form=token_form,
@@ -109,24 +114,19 @@ def revoke_token(token_id: int):
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        from app.cli import resolve_organization_id
-
-        try:
-            org_id = resolve_organization_id(form.organization_id.data) if form.organization_id.data else None
-            services.create_user(
-                email=form.email.data,
-                role=form.role.data,
-                name=form.name.data or "",
-                password=form.password.data or None,
-                organization_id=org_id,
-                fiscal_code=form.fiscal_code.data or None,
-                actor=current_user,
-            )
-        except DomainError as exc:
-            for field, messages in (exc.fields or {"email": [exc.message]}).items():
-                target = getattr(form, field, form.email)
-                target.errors = list(target.errors) + list(messages)
-            flash(_("Utente non creato: correggi i campi segnalati."), "danger")
+        created = submit(
+            None,  # _not_saved puts every field error under the form
+            services.create_user_from_page,
+            report=_not_saved(form, "email", _("Utente non creato: correggi i campi segnalati.")),
+            email=form.email.data,
+            role=form.role.data,
+            name=form.name.data or "",
+            password=form.password.data or None,
+            organization=form.organization_id.data or None,
+            fiscal_code=form.fiscal_code.data or None,
+            actor=current_user,
+        )
+        if created is None:
             all_users = services.list_users()
             return render_template(
                 "auth/users.html", form=form, users=all_users, roles=Role, org_names=_org_names(all_users)
@@ -144,11 +144,17 @@ def _org_names(users) -> dict[int, str]:
     return names("organization", {u.organization_id for u in users if u.organization_id})
 
 
-def _form_errors(form, exc: DomainError, default: str) -> None:
-    """Put a service's field errors under the form's fields (unknown fields go under ``default``)."""
-    for field, messages in (exc.fields or {default: [exc.message]}).items():
-        target = getattr(form, field, None) or getattr(form, default)
-        target.errors = list(target.errors) + list(messages if isinstance(messages, list) else [messages])
+def _not_saved(form, default: str, message: str) -> Callable[[DomainError], None]:
+    """How the service's refusal is shown: its field errors under the form's fields (unknown fields, or
+    none, under ``default``), and ``message`` flashed."""
+
+    def report(exc: DomainError) -> None:
+        for field, messages in (exc.fields or {default: [exc.message]}).items():
+            target = getattr(form, field, None) or getattr(form, default)
+            target.errors = list(target.errors) + list(messages if isinstance(messages, list) else [messages])
+        flash(message, "danger")
+
+    return report
 
 
 @bp.route("/admin/utenti/<int:user_id>", methods=["GET", "POST"])
@@ -162,34 +168,27 @@ def edit_user(user_id: int):
         form.organization_id.data = str(user.organization_id or "")
     status = 200
     if form.validate_on_submit():
-        from app.cli import resolve_organization_id
-
-        try:
-            org_id = resolve_organization_id(form.organization_id.data) if form.organization_id.data else None
-            services.update_user(
-                user=user,
-                name=form.name.data or "",
-                role=form.role.data,
-                organization_id=org_id,
-                active=bool(form.active.data),
-                fiscal_code=form.fiscal_code.data or None,
-                actor=current_user,
-            )
-            if form.password.data:
-                services.set_password(user=user, password=form.password.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            _form_errors(form, exc, "role")
-            flash(_("Utente non salvato: correggi i campi segnalati."), "danger")
+        saved = submit(
+            None,  # _not_saved puts every field error under the form
+            services.update_user_from_page,
+            report=_not_saved(form, "role", _("Utente non salvato: correggi i campi segnalati.")),
+            user=user,
+            name=form.name.data or "",
+            role=form.role.data,
+            organization=form.organization_id.data or None,
+            active=bool(form.active.data),
+            fiscal_code=form.fiscal_code.data or None,
+            password=form.password.data or None,
+            actor=current_user,
+        )
+        if saved is None:
             status = 422
         else:
             flash(_("Utente aggiornato."), "success")
             return redirect(url_for("auth.edit_user", user_id=user.id))
     elif request.method == "POST":
         status = 422
-    tokens = db.session.scalars(
-        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-    ).all()
+    tokens = services.list_tokens(user=user, actor=current_user)
     return render_template("auth/user_edit.html", form=form, user=user, tokens=tokens, revoke_form=EmptyForm()), status
 
 
@@ -198,9 +197,6 @@ def edit_user(user_id: int):
 @permission_required("admin.users")
 def admin_revoke_token(user_id: int, token_id: int):
     EmptyForm().validate_on_submit() or abort(400)
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user_id:
-        abort(404)
-    services.revoke_token(token_id=token_id, actor=current_user)
+    services.admin_revoke_token(user_id=user_id, token_id=token_id, actor=current_user)
     flash(_("Token revocato."), "success")
     return redirect(url_for("auth.edit_user", user_id=user_id))

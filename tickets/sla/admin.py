@@ -181,14 +181,17 @@ def add_closure(*, actor: Any, calendar_id: int, day: Any, name: str = "", yearl
     return row
 
 
-def delete_closure(*, actor: Any, closure_id: int) -> None:
+def delete_closure(*, actor: Any, closure_id: int) -> int:
+    """Remove a closure day; returns the id of its calendar (the page to go back to)."""
     row = db.session.get(CalendarClosure, closure_id)
     if row is None:
         raise NotFound("giorno non trovato")
+    calendar_id = row.calendar_id
     with transaction(actor=actor):
         db.session.delete(row)
         db.session.flush()
         reapply_open_tickets()
+    return calendar_id
 
 
 # --- policies -----------------------------------------------------------------------------------

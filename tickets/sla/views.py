@@ -6,22 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import can, check_org, org_scope, permission_required
+from app.auth.permissions import can, org_scope, permission_required
 from app.db import local_today
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid
 from app.exports import csv_text
-from app.extensions import db
+from app.flashing import flashes_errors, submit
 from app.replica import reads_replica
 from app.routing import safe_redirect_target
-from tickets.models import SlaState, Ticket, TicketStatus
-from tickets.sla import admin, reports, time_entries
+from tickets.models import SlaState, Ticket
+from tickets.sla import admin, pages, reports, time_entries
 from tickets.sla.engine import DEFAULT_TARGETS, sla_info
-from tickets.sla.filters import ATTENTION, SLA_STATES, sla_state_filter
+from tickets.sla.filters import ATTENTION, SLA_STATES
 from tickets.sla.forms import WEEKDAY_LABELS, CalendarForm, ClosureForm, EmptyForm, PolicyForm, TimeEntryForm
 
 bp = Blueprint("tickets_sla", __name__, url_prefix="/ticket/sla")
@@ -31,6 +30,23 @@ def _apply_errors(form: Any, exc: DomainError, fallback: str) -> None:
     for field, messages in (exc.fields or {fallback: [exc.message]}).items():
         target = getattr(form, field.replace(".", "_"), None) or getattr(form, fallback)
         target.errors = list(target.errors) + list(messages)
+
+
+def _flash_message(exc: DomainError) -> None:
+    flash(exc.message, "danger")
+
+
+def _flash_fields(exc: DomainError) -> None:
+    flash(" ".join(m for ms in (exc.fields or {}).values() for m in ms) or exc.message, "danger")
+
+
+def _calendar_page(calendar_id: int, **_kwargs: Any) -> str:
+    return url_for("tickets_sla.calendar_edit", calendar_id=calendar_id)
+
+
+def _back_to_ticket(ticket_id: int, **_kwargs: Any) -> str:
+    """Where a time entry form goes back to: its ``next`` (a local page) or the ticket's SLA page."""
+    return safe_redirect_target(request.form.get("next")) or url_for("tickets_sla.ticket_page", ticket_id=ticket_id)
 
 
 # --- admin: policies and calendars ------------------------------------------------------------
@@ -66,22 +82,23 @@ def policy_edit(policy_id: int | None = None):
         form.priority.data = row.priority.value if row.priority else ""
         form.calendar_id.data = str(row.calendar_id or "")
     if form.validate_on_submit():
-        try:
-            admin.save_policy(
-                actor=current_user,
-                policy_id=policy_id,
-                name=form.name.data,
-                priority=form.priority.data or None,
-                tier=form.tier.data or None,
-                first_response_minutes=form.first_response_minutes.data,
-                resolution_minutes=form.resolution_minutes.data,
-                calendar_id=int(form.calendar_id.data) if form.calendar_id.data else None,
-                escalation_email=form.escalation_email.data or None,
-                active=form.active.data,
-            )
-        except Invalid as exc:
-            _apply_errors(form, exc, "name")
-        else:
+        saved = submit(
+            None,
+            admin.save_policy,
+            catch=(Invalid,),
+            report=lambda exc: _apply_errors(form, exc, "name"),
+            actor=current_user,
+            policy_id=policy_id,
+            name=form.name.data,
+            priority=form.priority.data or None,
+            tier=form.tier.data or None,
+            first_response_minutes=form.first_response_minutes.data,
+            resolution_minutes=form.resolution_minutes.data,
+            calendar_id=int(form.calendar_id.data) if form.calendar_id.data else None,
+            escalation_email=form.escalation_email.data or None,
+            active=form.active.data,
+        )
+        if saved is not None:
             flash(_("Politica SLA salvata: le scadenze delle richieste aperte sono state ricalcolate."), "success")
             return redirect(url_for("tickets_sla.settings"))
     status = 422 if form.errors else 200
@@ -114,20 +131,21 @@ def calendar_edit(calendar_id: int | None = None):
             for day in range(5):
                 getattr(form, f"hours_{day}").data = "08:30-13:30, 14:30-17:30"
     if form.validate_on_submit():
-        try:
-            saved = admin.save_calendar(
-                actor=current_user,
-                calendar_id=calendar_id,
-                name=form.name.data,
-                timezone=form.timezone.data,
-                holiday_subdiv=form.holiday_subdiv.data,
-                national_holidays=form.national_holidays.data,
-                is_default=form.is_default.data,
-                hours={d: getattr(form, f"hours_{d}").data or "" for d in range(7)},
-            )
-        except Invalid as exc:
-            _apply_errors(form, exc, "name")
-        else:
+        saved = submit(
+            None,
+            admin.save_calendar,
+            catch=(Invalid,),
+            report=lambda exc: _apply_errors(form, exc, "name"),
+            actor=current_user,
+            calendar_id=calendar_id,
+            name=form.name.data,
+            timezone=form.timezone.data,
+            holiday_subdiv=form.holiday_subdiv.data,
+            national_holidays=form.national_holidays.data,
+            is_default=form.is_default.data,
+            hours={d: getattr(form, f"hours_{d}").data or "" for d in range(7)},
+        )
+        if saved is not None:
             flash(_("Calendario salvato: le scadenze delle richieste aperte sono state ricalcolate."), "success")
             return redirect(url_for("tickets_sla.calendar_edit", calendar_id=saved.id))
     status = 422 if form.errors else 200
@@ -162,14 +180,11 @@ def calendar_edit(calendar_id: int | None = None):
 @bp.route("/calendari/<int:calendar_id>/elimina", methods=["POST"])
 @login_required
 @permission_required("tickets.sla.admin")
+@flashes_errors(_calendar_page, report=_flash_message)
 def calendar_delete(calendar_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        admin.delete_calendar(actor=current_user, calendar_id=calendar_id)
-    except DomainError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("tickets_sla.calendar_edit", calendar_id=calendar_id))
+    admin.delete_calendar(actor=current_user, calendar_id=calendar_id)
     flash(_("Calendario eliminato."), "success")
     return redirect(url_for("tickets_sla.settings"))
 
@@ -177,21 +192,18 @@ def calendar_delete(calendar_id: int):
 @bp.route("/calendari/<int:calendar_id>/chiusure", methods=["POST"])
 @login_required
 @permission_required("tickets.sla.admin")
+@flashes_errors(_calendar_page, catch=(Invalid,), report=_flash_fields)
 def closure_add(calendar_id: int):
     form = ClosureForm()
     if form.validate_on_submit():
-        try:
-            admin.add_closure(
-                actor=current_user,
-                calendar_id=calendar_id,
-                day=form.day.data,
-                name=form.name.data or "",
-                yearly=form.yearly.data,
-            )
-        except Invalid as exc:
-            flash(" ".join(m for ms in (exc.fields or {}).values() for m in ms) or exc.message, "danger")
-        else:
-            flash(_("Giorno di chiusura aggiunto."), "success")
+        admin.add_closure(
+            actor=current_user,
+            calendar_id=calendar_id,
+            day=form.day.data,
+            name=form.name.data or "",
+            yearly=form.yearly.data,
+        )
+        flash(_("Giorno di chiusura aggiunto."), "success")
     else:
         flash(_("Indica un giorno valido."), "danger")
     return redirect(url_for("tickets_sla.calendar_edit", calendar_id=calendar_id))
@@ -203,13 +215,7 @@ def closure_add(calendar_id: int):
 def closure_delete(closure_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    from tickets.sla.models import CalendarClosure
-
-    row = db.session.get(CalendarClosure, closure_id)
-    if row is None:
-        abort(404)
-    calendar_id = row.calendar_id
-    admin.delete_closure(actor=current_user, closure_id=closure_id)
+    calendar_id = admin.delete_closure(actor=current_user, closure_id=closure_id)
     flash(_("Giorno di chiusura eliminato."), "success")
     return redirect(url_for("tickets_sla.calendar_edit", calendar_id=calendar_id))
 
@@ -222,17 +228,7 @@ def closure_delete(closure_id: int):
 @permission_required("tickets.work")
 def at_risk():
     value = request.args.get("sla") or ATTENTION
-    try:
-        clause = sla_state_filter(value)
-    except ValueError:
-        abort(400)
-    stmt = (
-        sa.select(Ticket)
-        .where(clause, Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING]))
-        .order_by(Ticket.resolution_due.asc().nulls_last(), Ticket.id)
-        .limit(200)
-    )
-    tickets = list(db.session.scalars(stmt))
+    tickets = pages.tickets_at_risk(value=value, actor=current_user)
     return render_template("tickets/sla/at_risk.html", tickets=tickets, value=value, states=SLA_STATES)
 
 
@@ -240,16 +236,7 @@ def at_risk():
 
 
 def _period_args() -> tuple[int, int | None]:
-    today = local_today()
-    try:
-        year = int(request.args.get("year") or today.year)
-        month_arg = request.args.get("month", str(today.month))
-        month = int(month_arg) if month_arg not in ("", "0", "all") else None
-    except ValueError:
-        abort(400)
-    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
-        abort(400)
-    return year, month
+    return pages.parse_period(request.args, today=local_today())
 
 
 @bp.route("/report")
@@ -305,20 +292,14 @@ def time_report():
 
 
 def _visible_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("richiesta non trovata")
-    check_org(current_user, ticket.organization_id)
-    return ticket
+    return pages.visible_ticket(ticket_id=ticket_id, actor=current_user)
 
 
 def ticket_detail_url(ticket: Ticket) -> str:
     """The tickets module's page of the ticket when it has one, else this module's SLA page."""
     for endpoint in ("tickets.detail", "tickets.ticket_detail"):
-        try:
+        if endpoint in current_app.view_functions:
             return url_for(endpoint, ticket_id=ticket.id)
-        except Exception:  # noqa: BLE001, S112 - the endpoint may not exist (yet)
-            continue
     return url_for("tickets_sla.ticket_page", ticket_id=ticket.id)
 
 
@@ -333,27 +314,23 @@ def ticket_page(ticket_id: int):
 @bp.route("/richiesta/<int:ticket_id>/tempo", methods=["POST"])
 @login_required
 @permission_required("tickets.time.log")
+@flashes_errors(_back_to_ticket, catch=(Invalid,), report=_flash_fields)
 def time_add(ticket_id: int):
     ticket = _visible_ticket(ticket_id)
     form = TimeEntryForm()
-    back = safe_redirect_target(request.form.get("next")) or url_for("tickets_sla.ticket_page", ticket_id=ticket.id)
     if not form.validate_on_submit():
         flash(_("Tempo non registrato: indica i minuti (da 1 a 1440)."), "danger")
-        return redirect(back)
-    try:
-        time_entries.add_time_entry(
-            ticket_id=ticket.id,
-            minutes=form.minutes.data,
-            work_date=form.work_date.data,
-            billable=form.billable.data,
-            note=form.note.data or "",
-            actor=current_user,
-        )
-    except Invalid as exc:
-        flash(" ".join(m for ms in (exc.fields or {}).values() for m in ms) or exc.message, "danger")
-    else:
-        flash(_("Tempo registrato."), "success")
-    return redirect(back)
+        return redirect(_back_to_ticket(ticket_id=ticket.id))
+    time_entries.add_time_entry(
+        ticket_id=ticket.id,
+        minutes=form.minutes.data,
+        work_date=form.work_date.data,
+        billable=form.billable.data,
+        note=form.note.data or "",
+        actor=current_user,
+    )
+    flash(_("Tempo registrato."), "success")
+    return redirect(_back_to_ticket(ticket_id=ticket.id))
 
 
 @bp.route("/tempo/<int:entry_id>/elimina", methods=["POST"])
@@ -379,13 +356,8 @@ def _ticket_sla_context(ticket: Ticket, history: Any = None) -> dict[str, Any]:
 
 
 def _ticket_time_context(ticket: Ticket) -> dict[str, Any]:
-    from app.auth.models import User
-
     entries = time_entries.list_time_entries(ticket_id=ticket.id, actor=current_user)
-    names = {}
-    ids = {e.user_id for e in entries if e.user_id}
-    if ids:
-        names = {u.id: (u.name or u.email) for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    names = pages.user_names({e.user_id for e in entries if e.user_id})
     return {
         "entries": entries,
         "names": names,
