@@ -67,7 +67,7 @@ def test_any_callback_query_is_refused_cleanly(client, sso, state, code, error):
     if error is not None:
         params["error"] = error
     response = client.get("/login/oidc/callback", query_string=params)
-    assert response.status_code in (400, 403)
+    assert response.status_code in (400, 403, 422)  # 422: a control character in the query (one edge, app.routing)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
