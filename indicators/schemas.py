@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api import PageArgs
+from app.schemas import Schema
 from indicators.models import Kind, Source
 
 _ID = validate.Range(min=1, max=2_147_483_647)
