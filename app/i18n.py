@@ -19,7 +19,7 @@ from babel.dates import (
     tokenize_pattern,
 )
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -28,6 +28,8 @@ from app.extensions import babel
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a job or a command: the platform's language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked

@@ -37,7 +37,10 @@ def safe_redirect_target(target: Any) -> str | None:
     """
     if not isinstance(target, str) or not target or len(target) > 2000 or not _clean(target):
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "//[" and other URLs the parser refuses (an unbalanced IPv6 bracket)
+        return None
     if parts.scheme or parts.netloc:
         try:
             base = urlsplit(request.host_url)

@@ -70,8 +70,12 @@ def app():
 
 @pytest.fixture(autouse=True)
 def db(app) -> Iterator[Any]:
-    """Empty tables for every test."""
+    """Empty tables for every test, and nothing left in ``g`` (a logged-in user of this test would be a
+    detached object for the next one's offline rendering, which reuses the session's app context)."""
+    from flask import g
+
     yield _db
+    g.__dict__.clear()
     _db.session.rollback()
     _db.session.remove()
     tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)

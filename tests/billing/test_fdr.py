@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,7 @@ from billing import fdr
 
 def flow_xml(flow_id: str, lines: list[tuple[str, str, str]]) -> bytes:
     """A FlussoRiversamento (pagoPA SANP) with one datiSingoliPagamenti per (IUV, IUR, amount)."""
-    total = sum((decimal.Decimal(a) for _, _, a in lines if a.replace(".", "", 1).isdigit()), decimal.Decimal(0))
+    total = sum((decimal.Decimal(a) for _, _, a in lines if re.fullmatch(r"[0-9]+(\.[0-9]+)?", a)), decimal.Decimal(0))
     items = "".join(
         f"""
   <datiSingoliPagamenti>
