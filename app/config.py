@@ -114,6 +114,16 @@ class Config:
     # IndicePA open data refreshed daily by crm/ipa.py when set (enti file; SFE offices file optional)
     IPA_ENTI_URL = _env("IPA_ENTI_URL")
     IPA_UO_SFE_URL = _env("IPA_UO_SFE_URL")
+    # SDI by PEC (billing/sdi_intake.py, billing/sdi.py). Notifications are recognised only in the PEC
+    # mailbox whose address is SDI_PEC_MAILBOX (unset: SDI_PEC_SEND_FROM) and only from a sender of
+    # SDI_PEC_SENDERS (comma-separated addresses or @domains). With SDI_PEC_SEND_FROM (a contact-center
+    # PEC mailbox address) and SDI_PEC_ADDRESS set, an issued or resent fattura goes to the SDI by PEC.
+    SDI_PEC_MAILBOX = _env("SDI_PEC_MAILBOX")
+    SDI_PEC_SENDERS = _env("SDI_PEC_SENDERS", "@pec.fatturapa.it")
+    SDI_PEC_SEND_FROM = _env("SDI_PEC_SEND_FROM")
+    SDI_PEC_ADDRESS = _env("SDI_PEC_ADDRESS")
+    # Email the ente its document (with the pagoPA notice PDF) when it is issued: 1 (default) or 0.
+    BILLING_EMAIL_ON_ISSUE = _env("BILLING_EMAIL_ON_ISSUE", "1") == "1"
     # The center's CBILL code, printed on the pagoPA notice PDF when set (billing/notice_pdf.py)
     PAGOPA_CBILL_CODE = _env("PAGOPA_CBILL_CODE")
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto/-Host; 0 trusts none.
@@ -139,6 +149,9 @@ class TestConfig(Config):
     JOBS_INLINE_SCHEDULER = False
     ASSIST_LLM_URL = None
     ASSIST_RELOAD_SECONDS = 0
+    SDI_PEC_MAILBOX = None
+    SDI_PEC_SEND_FROM = None
+    SDI_PEC_ADDRESS = None
 
 
 def config_for_environment() -> type[Config]:

@@ -30,6 +30,7 @@ class InboundMessage:
     attachments: list[InboundAttachment]
     certified: bool = False  # arrived as a PEC (posta-certificata)
     mailbox_id: int | None = None
+    mailbox_address: str | None = None  # the address of the mailbox it arrived in (None: no mailbox)
 
 
 Handler = Callable[[InboundMessage], str | None]
@@ -51,7 +52,9 @@ def claim(message: InboundMessage) -> str | None:
     return None
 
 
-def claim_parsed(parsed: object, *, certified: bool = False) -> str | None:
+def claim_parsed(
+    parsed: object, *, certified: bool = False, mailbox_id: int | None = None, mailbox_address: str | None = None
+) -> str | None:
     """``claim`` for the mail intake's parsed email (``from_addr``, ``subject``, ``attachments``)."""
     attachments = [
         InboundAttachment(str(getattr(a, "filename", "") or ""), str(getattr(a, "content_type", "")), a.data)
@@ -62,5 +65,7 @@ def claim_parsed(parsed: object, *, certified: bool = False) -> str | None:
         subject=str(getattr(parsed, "subject", "") or ""),
         attachments=attachments,
         certified=certified,
+        mailbox_id=mailbox_id,
+        mailbox_address=(mailbox_address or "").strip().lower() or None,
     )
     return claim(message)

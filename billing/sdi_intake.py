@@ -1,11 +1,18 @@
 """SDI notifications arriving by PEC: the contact center's intake asks ``app.inbound`` whether a message
 is someone else's before opening a ticket; billing claims those carrying an SDI notification file
-(``IT…_<prog>_RC_001.xml``, ``….xml.p7m``), applies them and no ticket is opened."""
+(``IT…_<prog>_RC_001.xml``, ``….xml.p7m``), applies them and no ticket is opened.
+
+Only a certified message that came in through the SDI's mailbox (``SDI_PEC_MAILBOX``, else
+``SDI_PEC_SEND_FROM``) from the SDI itself (``SDI_PEC_SENDERS``) is read as a notification: anything
+else that looks like one — another mailbox, an ordinary email, another sender — is an ordinary message
+for triage and never moves an invoice."""
 
 from __future__ import annotations
 
 import logging
 import re
+
+from flask import current_app
 
 from app.errors import Invalid, NotFound
 from app.inbound import InboundMessage, register_inbound_handler
@@ -18,9 +25,45 @@ NAME = re.compile(
 )
 
 
+def sdi_mailbox() -> str | None:
+    """The address of the mailbox SDI notifications arrive in (None: none configured)."""
+    value = current_app.config.get("SDI_PEC_MAILBOX") or current_app.config.get("SDI_PEC_SEND_FROM") or ""
+    return value.strip().lower() or None
+
+
+def is_sdi_sender(address: str) -> bool:
+    address = (address or "").strip().lower()
+    if not address or "@" not in address:
+        return False
+    for entry in str(current_app.config.get("SDI_PEC_SENDERS") or "").split(","):
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry.startswith("@") and address.endswith(entry):
+            return True
+        if address == entry:
+            return True
+    return False
+
+
+def from_sdi(message: InboundMessage) -> bool:
+    """A certified message, in the SDI mailbox, from the SDI."""
+    mailbox = sdi_mailbox()
+    return bool(mailbox and message.certified and message.mailbox_address == mailbox and is_sdi_sender(message.sender))
+
+
 def handle(message: InboundMessage) -> str | None:
     from billing import sdi
 
+    if not any(NAME.match(att.filename or "") for att in message.attachments):
+        return None
+    if not from_sdi(message):
+        log.info(
+            "SDI-like attachment from %s in mailbox %s not applied: not the SDI's mailbox or sender",
+            message.sender,
+            message.mailbox_address,
+        )
+        return None
     outcome: list[str] = []
     for att in message.attachments:
         if not NAME.match(att.filename or ""):

@@ -283,7 +283,12 @@ def adapt_raw(payload: dict[str, Any]) -> InboundData | InboundItem | None:
         if not parsed.subject:
             parsed.subject = pec.strip_pec_subject(em.header(msg, "Subject"))
         parsed.message_id = parsed.message_id or em.normalize_message_id(envelope.daticert.get("msgid"))
-    claimed = claim_parsed(parsed, certified=envelope is not None)
+    claimed = claim_parsed(
+        parsed,
+        certified=envelope is not None,
+        mailbox_id=row.mailbox_id,
+        mailbox_address=mailbox.address if mailbox is not None else None,
+    )
     if claimed:  # another module's message (e.g. an SDI notification for billing): recorded, no ticket
         return _data(base, channel=channel, parsed=parsed, status=InboundStatus.IGNORED, reason=claimed)
 
