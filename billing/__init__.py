@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import api, cli, jobs, models, panels, permissions, views  # noqa: F401
+    from billing import api, cli, document_mail, jobs, models, panels, permissions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     api.init_api(app)

@@ -12,7 +12,7 @@ from app import audit
 from app.db import local_today, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from billing import pagopa, sdi, sources
+from billing import document_mail, pagopa, sdi, sources
 from billing.invoices import _lock, _set_totals, recipient_problems
 from billing.models import DocumentType, Invoice, InvoiceCounter, InvoiceLine, InvoiceStatus, Series
 from billing.settings import get_settings, setting
@@ -73,6 +73,7 @@ def issue_invoice(*, invoice_id: int, actor: Any, issue_date: dt.date | None = N
             invoice.notice_code = notice
             invoice.iuv = pagopa.iuv_of(notice)
         sdi.on_issue(invoice)
+        document_mail.on_issue(invoice)
         audit.record(
             object_type="invoices",
             object_id=invoice.id,

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.db import transaction, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -82,11 +83,61 @@ def new_file_name() -> str:
 
 
 def on_issue(invoice: Invoice) -> None:
-    """Called by the issue of a document (in its transaction): a fattura gets its transmission name."""
+    """Called by the issue of a document (in its transaction): a fattura gets its transmission name,
+    and goes to the SDI by PEC when that is configured."""
     if invoice.kind != DocumentKind.FATTURA or invoice.sdi_file_name:
         return
     invoice.sdi_file_name = new_file_name()
     invoice.sdi_status = "not_sent"
+    db.session.flush()
+    send_by_pec(invoice)
+
+
+def pec_sending() -> tuple[str, str] | None:
+    """(our SDI mailbox address, the SDI's PEC address) when fatture go to the SDI by PEC."""
+    sender = (current_app.config.get("SDI_PEC_SEND_FROM") or "").strip()
+    to = (current_app.config.get("SDI_PEC_ADDRESS") or "").strip()
+    return (sender, to) if sender and to else None
+
+
+def transmission_xml(invoice: Invoice) -> tuple[str, bytes]:
+    """The transmission file of a fattura: its SDI name and its FatturaPA XML (ProgressivoInvio is the
+    name's progressive)."""
+    from billing import fatturapa
+
+    name = invoice.sdi_file_name or ""
+    progressive = name.rsplit("_", 1)[-1].removesuffix(".xml") if name else None
+    return fatturapa.filename(invoice, seller()), fatturapa.build(invoice, seller(), transmission_id=progressive)
+
+
+def send_by_pec(invoice: Invoice, *, now: dt.datetime | None = None) -> bool:
+    """Queue the transmission file to the SDI from the SDI mailbox (in the caller's transaction) and
+    record it as sent. Nothing happens when sending by PEC is not configured."""
+    route = pec_sending()
+    if route is None or not invoice.sdi_file_name or invoice.sdi_status != "not_sent":
+        return False
+    from app.mail import TRANSPORTS, queue_email
+    from app.storage import get_storage
+
+    sender, to = route
+    name, xml = transmission_xml(invoice)
+    key = f"billing/sdi/{name.lower()}"
+    get_storage().put(key, xml, "application/xml")
+    email = queue_email(
+        to=to,
+        from_addr=sender,
+        subject=name,
+        body_text=f"Trasmissione al Sistema di Interscambio del file {name} (documento {invoice.number}).\n",
+        category="sdi",
+        auto=False,
+        transport="mailbox" if "mailbox" in TRANSPORTS else "default",
+        related_type="invoice",
+        related_id=invoice.id,
+        attachments=[{"key": key, "filename": name, "type": "application/xml"}],
+    )
+    invoice.sdi_status = "sent"
+    _event(invoice, "SENT", file_name=name, detail={"channel": "pec", "to": to, "email_id": email.id}, at=now)
+    return True
 
 
 def _event(invoice: Invoice, type_: str, *, file_name: str, detail: dict[str, Any], xml: str | None = None,
@@ -132,6 +183,7 @@ def resend(*, invoice_id: int, actor: Any, now: dt.datetime | None = None) -> In
         invoice.sdi_status = "not_sent"
         invoice.sdi_identifier = None
         _event(invoice, "RESEND", file_name=invoice.sdi_file_name, detail={"previous": old}, at=now)
+        send_by_pec(invoice, now=now)
     return invoice
 
 

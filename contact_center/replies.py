@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote
 
@@ -43,8 +44,24 @@ def smtp_url(mailbox: Mailbox) -> str:
     return f"{scheme}://{credentials}{mailbox.smtp_host}:{mailbox.smtp_port}"
 
 
+def _mailbox_for(email: OutboundEmail) -> Mailbox | None:
+    """The mailbox an email goes out through: ``transport_ref``, else the active mailbox whose address
+    is the email's From (how another module, e.g. billing sending to the SDI, names a mailbox)."""
+    if email.transport_ref:
+        return db.session.get(Mailbox, email.transport_ref)
+    address = (parseaddr(email.from_addr or "")[1] or "").lower()
+    if not address:
+        return None
+    return db.session.scalar(
+        sa.select(Mailbox)
+        .where(sa.func.lower(Mailbox.address) == address, Mailbox.active.is_(True))
+        .order_by(Mailbox.id)
+        .limit(1)
+    )
+
+
 def _mailbox_transport(email: OutboundEmail, msg: EmailMessage) -> None:
-    mailbox = db.session.get(Mailbox, email.transport_ref) if email.transport_ref else None
+    mailbox = _mailbox_for(email)
     if mailbox is None or not mailbox.smtp_host:
         from app.mail import TRANSPORTS
 

@@ -53,7 +53,32 @@ def test_the_reminder_email_carries_the_notice_pdf(issued, smtp_server, run_jobs
     with transaction():
         enqueue("billing.reminders")
     run_jobs()
-    message = next(m for m in smtp_server.parsed() if invoice.number in m["Subject"])
+    message = next(m for m in smtp_server.parsed() if invoice.number in m["Subject"] and "sollecito" in m["Subject"])
     pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert [p.get_filename() for p in pdfs] == [f"avviso-{invoice.notice_code}.pdf"]
     assert pdfs[0].get_content()[:4] == b"%PDF"
+
+
+def test_the_invoice_email_carries_the_notice_pdf(issued, smtp_server, run_jobs):
+    """Issuing a document emails it to the ente with the pagoPA notice to pay with."""
+    invoice = issued()
+    run_jobs()
+    messages = [m for m in smtp_server.parsed() if invoice.number in m["Subject"]]
+    assert len(messages) == 1 and "sollecito" not in messages[0]["Subject"]
+    message = messages[0]
+    assert message["To"].startswith(invoice.recipient["pec"]) or "@" in message["To"]
+    grouped = " ".join(invoice.notice_code[i : i + 4] for i in range(0, 18, 4))
+    assert grouped in message.get_body(("plain",)).get_content()
+    pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert [p.get_filename() for p in pdfs] == [f"avviso-{invoice.notice_code}.pdf"]
+    text = PdfReader(io.BytesIO(pdfs[0].get_content())).pages[0].extract_text()
+    assert grouped in text
+    run_jobs()  # a second run sends nothing new
+    assert len([m for m in smtp_server.parsed() if invoice.number in m["Subject"]]) == 1
+
+
+def test_no_invoice_email_when_turned_off(issued, smtp_server, run_jobs, app, monkeypatch):
+    monkeypatch.setitem(app.config, "BILLING_EMAIL_ON_ISSUE", False)
+    invoice = issued()
+    run_jobs()
+    assert [m for m in smtp_server.parsed() if invoice.number in m["Subject"]] == []
