@@ -3,7 +3,9 @@ registry, an unione, the service catalog, contacts, convenzioni in every state a
 
 Idempotent: everything is looked up by a natural key (code, name, email) before it is created.
 Addresses and numbers are clearly fictitious (``*.example`` domains, 080 555 numbers): the real PEC
-of a comune is in IPA and is not reproduced here.
+of a comune is in IPA and is not reproduced here. A comune whose codice fiscale is verified
+(``crm/data/fiscal_codes.csv``: Bari) has it, so the IndicePA sample (``crm/data/ipa_sample``) or the
+real IndicePA files match it by fiscal code; the others are matched by ISTAT code and get theirs.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from app.extensions import db
 from crm.models import Organization, OrgKind
 
 REGISTRY = Path(__file__).resolve().parent / "data" / "comuni.csv"
+FISCAL_CODES = Path(__file__).resolve().parent / "data" / "fiscal_codes.csv"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +51,14 @@ def registry() -> tuple[Comune, ...]:
         )
 
 
+@functools.cache
+def fiscal_codes() -> dict[str, str]:
+    """The verified codici fiscali of comuni by ISTAT code (``crm/data/fiscal_codes.csv``)."""
+    with FISCAL_CODES.open(encoding="utf-8") as fh:
+        lines = (line for line in fh if not line.startswith("#"))
+        return {row["istat_code"]: row["fiscal_code"] for row in csv.DictReader(lines) if row.get("fiscal_code")}
+
+
 def comuni_of(province: str) -> list[Comune]:
     sigla = (province or "").strip().upper()
     return [c for c in registry() if c.province == sigla]
@@ -66,8 +75,9 @@ def import_comuni(*, province: str, actor: Any = None) -> dict[str, int]:
     """Create or update the comuni of a province from the registry; idempotent.
 
     Matches existing enti by ISTAT code, then Belfiore code. Updates name, codes, province, region and
-    the population with its year (an older registry year never overwrites a newer figure). Everything
-    else (PEC, codice fiscale, notes…) is the center's own data and is left alone.
+    the population with its year (an older registry year never overwrites a newer figure). A comune
+    without a codice fiscale gets its verified one (``fiscal_codes.csv``). Everything else (PEC, notes…)
+    is the center's own data and is left alone.
     """
     comuni = comuni_of(province)
     if not comuni:
@@ -104,6 +114,7 @@ def import_comuni(*, province: str, actor: Any = None) -> dict[str, int]:
                         region=c.region,
                         population=c.population,
                         population_year=c.population_year,
+                        fiscal_code=fiscal_codes().get(c.istat_code),
                     )
                 )
                 counts["created"] += 1
@@ -116,6 +127,8 @@ def import_comuni(*, province: str, actor: Any = None) -> dict[str, int]:
             }
             if not org.city:
                 changes["city"] = c.name
+            if not org.fiscal_code and fiscal_codes().get(c.istat_code):
+                changes["fiscal_code"] = fiscal_codes()[c.istat_code]
             if c.population is not None and (org.population_year or 0) <= (c.population_year or 0):
                 changes["population"] = c.population
                 changes["population_year"] = c.population_year

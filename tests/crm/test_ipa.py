@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,3 +73,40 @@ def test_reader_never_crashes(data):
         assert exc.fields
     else:
         assert all(isinstance(r, dict) for r in rows)
+
+
+def test_the_sample_indicepa_files_fill_the_codes_of_the_demo_comuni(app, db):
+    """The demo comuni carry their verified fiscal codes; `flask crm import-ipa` on the bundled sample
+    IndicePA files matches them by it and fills IPA code, PEC and codice univoco ufficio."""
+    import sqlalchemy as sa
+
+    from crm import demo
+    from crm.models import Organization
+    from crm.registry import fiscal_codes
+
+    demo.load({})
+    db.session.commit()
+    bari = db.session.scalar(sa.select(Organization).where(Organization.istat_code == "072006"))
+    assert bari is not None and bari.fiscal_code == "80015010723"
+    bari.ipa_code = None  # as if the ente had been typed by hand
+    db.session.commit()
+    sample = Path(ipa.__file__).parent / "data" / "ipa_sample"
+    rows = ipa.read_rows((sample / "enti.txt").read_bytes())
+    codes = fiscal_codes()
+    for row in rows:  # the sample's comuni use the registry's verified fiscal codes
+        if row.get("Codice_comune_ISTAT"):
+            assert row["Codice_fiscale_ente"] == codes[row["Codice_comune_ISTAT"]]
+    result = app.test_cli_runner().invoke(
+        args=["crm", "import-ipa", str(sample / "enti.txt"), str(sample / "uo_sfe.txt")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Comune di Bari" in result.output and "1 enti aggiornati" in result.output
+    db.session.expire_all()
+    bari = db.session.get(Organization, bari.id)
+    assert (bari.ipa_code, bari.pec, bari.sdi_code) == (
+        "c_a662",
+        "protocollo@pec.comune.bari.ipa-sample.example",
+        "UFA662",
+    )
+    again = app.test_cli_runner().invoke(args=["crm", "import-ipa", str(sample / "enti.txt")])
+    assert "0 enti aggiornati" in again.output
