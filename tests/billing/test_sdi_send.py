@@ -49,11 +49,14 @@ def _xml_attachment(message):
     return [p for p in message.iter_attachments() if (p.get_filename() or "").endswith(".xml")]
 
 
-def test_issuing_sends_the_file_to_the_sdi_from_the_sdi_mailbox(issued, pec_to_sdi, run_jobs):
+def test_issuing_sends_the_file_to_the_sdi_from_the_sdi_mailbox(issued, pec_to_sdi, run_jobs, finance, login, client):
     from billing import sdi
 
     invoice = issued()
     assert invoice.sdi_status == "sent"
+    login(finance)
+    html = client.get(f"/ragioneria/fatture/{invoice.id}").get_data(as_text=True)
+    assert "File trasmesso" in html and f"via PEC a {SDI_ADDRESS}" in html and "Trasmessa" in html
     events = sdi.events_of(invoice.id)
     assert [(e.type, e.file_name, e.detail.get("channel")) for e in events] == [("SENT", invoice.sdi_file_name, "pec")]
     run_jobs()
