@@ -64,7 +64,7 @@ def load(ctx: dict[str, Any]) -> None:
     for n, invoice_id in enumerate(drafts):
         try:
             services.issue_invoice(
-                invoice_id=invoice_id, actor=None, issue_date=dt.date(last, 3, 1) + dt.timedelta(days=n)
+                invoice_id=invoice_id, actor=None, issue_date=dt.date(last, 3, 1) + dt.timedelta(days=n), email=False
             )
         except DomainError:
             continue
@@ -89,7 +89,7 @@ def load(ctx: dict[str, Any]) -> None:
         if issue_on.year != this:
             issue_on = dt.date(this, 1, 2)
         try:
-            services.issue_invoice(invoice_id=invoice_id, actor=None, issue_date=issue_on)
+            services.issue_invoice(invoice_id=invoice_id, actor=None, issue_date=issue_on, email=False)
         except DomainError:
             continue
     open_now = db.session.scalars(
