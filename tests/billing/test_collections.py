@@ -133,8 +133,12 @@ def test_receivables_ageing_buckets(issued, finance):
     assert db.session.get(Invoice, invoices["d90_plus"].id).status == InvoiceStatus.OVERDUE
 
 
-def test_reminders_escalate_by_days_past_due_never_twice_via_real_jobs(app, issued, finance, smtp_server, run_jobs):
+def test_reminders_escalate_by_days_past_due_never_twice_via_real_jobs(
+    app, issued, finance, smtp_server, run_jobs, monkeypatch
+):
     from app.jobs import enqueue, transaction
+
+    monkeypatch.setitem(app.config, "BILLING_EMAIL_ON_ISSUE", False)  # only the reminders here
 
     today = local_today()
     late = issued(issue_date=today - dt.timedelta(days=30 + 20))  # 20 days past due: first reminder
