@@ -107,7 +107,10 @@ def sdi_resend(invoice_id: int):
     if EmptyForm().validate_on_submit():
         try:
             invoice = sdi.resend(invoice_id=invoice_id, actor=current_user)
-            flash(_("Nuovo nome file: %(n)s. Correggi e trasmetti il file.", n=invoice.sdi_file_name), "success")
+            if invoice.sdi_status == "sent":
+                flash(_("Nuovo nome file: %(n)s, trasmesso allo SDI via PEC.", n=invoice.sdi_file_name), "success")
+            else:
+                flash(_("Nuovo nome file: %(n)s. Correggi e trasmetti il file.", n=invoice.sdi_file_name), "success")
         except Conflict as exc:
             _fail(exc)
     return redirect(url_for("billing.invoice_detail", invoice_id=invoice_id))

@@ -95,3 +95,20 @@ def test_without_pec_sending_configured_nothing_goes_to_the_sdi(issued, app, mon
     invoice = issued()
     assert invoice.sdi_status == "not_sent"
     assert db.session.scalar(sa.select(sa.func.count()).where(OutboundEmail.category == "sdi")) == 0
+
+
+def test_resending_on_the_invoice_page_says_it_went_by_pec(issued, pec_to_sdi, finance, login, client, get_csrf):
+    from billing import sdi
+
+    invoice = issued()
+    sdi.receive(data=sample("NS_001", file_name=invoice.sdi_file_name), actor=finance)
+    login(finance)
+    token = get_csrf(f"/ragioneria/fatture/{invoice.id}")
+    answer = client.post(
+        f"/ragioneria/fatture/{invoice.id}/sdi/ritrasmetti", data={"csrf_token": token}, follow_redirects=True
+    )
+    html = answer.get_data(as_text=True)
+    db.session.expire_all()
+    name = db.session.get(type(invoice), invoice.id).sdi_file_name
+    assert f"Nuovo nome file: {name}, trasmesso allo SDI via PEC." in html
+    assert 'data-testid="sdi-status">Trasmessa<' in html
