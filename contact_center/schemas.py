@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.api import PageArgs
-from app.schemas import Schema
+from app.schemas import Schema, page_schema
 from contact_center.models import InboundChannel, InboundStatus
 
 
@@ -41,9 +41,7 @@ class InboundItemSchema(Schema):
     attachments = fields.Function(lambda i: AttachmentSchema(many=True).dump((i.meta or {}).get("attachments") or []))
 
 
-class InboundPageSchema(Schema):
-    items = fields.List(fields.Nested(InboundItemSchema))
-    next_cursor = fields.String(allow_none=True)
+InboundPageSchema = page_schema(InboundItemSchema, "InboundPageSchema")
 
 
 class InboundArgs(PageArgs):

@@ -20,7 +20,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("crm", "tickets", "billing", "contact_center", "reports", "integrations", "gdpr", "kb", "indicators")
+sys.path.insert(0, str(ROOT))
+from app.config import MODULES  # noqa: E402 - the one list of modules
+
 KEYWORDS = {
     "_": None,
     "gettext": None,

@@ -99,6 +99,23 @@ def client(app):
 
 
 @pytest.fixture
+def make_service(db):
+    """A catalog service, committed (``code`` SRV<n> unless given)."""
+    from crm.models import Service
+
+    counter = iter(range(1, 10_000))
+
+    def factory(**kwargs: Any) -> Any:
+        n = next(counter)
+        service = Service(**{"code": f"SRV{n}", "name": f"Servizio {n}", **kwargs})
+        _db.session.add(service)
+        _db.session.commit()
+        return service
+
+    return factory
+
+
+@pytest.fixture
 def make_org(db):
     from crm.models import Organization, OrgKind
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.api import PageArgs
-from app.schemas import Schema
+from app.schemas import Schema, page_schema
 from contact_center.phone.models import CallOutcome, CallStatus, Direction, SmsStatus
 
 
@@ -42,9 +42,7 @@ class CallSchema(Schema):
     inbound_item_id = fields.Integer(allow_none=True)
 
 
-class CallPageSchema(Schema):
-    items = fields.List(fields.Nested(CallSchema))
-    next_cursor = fields.String(allow_none=True)
+CallPageSchema = page_schema(CallSchema, "CallPageSchema")
 
 
 class CallListArgs(PageArgs):
@@ -113,9 +111,7 @@ class SmsSchema(Schema):
     sent_at = fields.DateTime(allow_none=True)
 
 
-class SmsPageSchema(Schema):
-    items = fields.List(fields.Nested(SmsSchema))
-    next_cursor = fields.String(allow_none=True)
+SmsPageSchema = page_schema(SmsSchema, "SmsPageSchema")
 
 
 class SmsListArgs(PageArgs):

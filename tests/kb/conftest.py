@@ -11,24 +11,6 @@ PRINTER_BODY = (
 
 
 @pytest.fixture
-def make_service(db):
-    from crm.models import Service
-
-    counter = iter(range(1, 1000))
-
-    def factory(**kwargs: Any):
-        n = next(counter)
-        values = {"code": f"SRV{n}", "name": f"Servizio {n}"}
-        values.update(kwargs)
-        service = Service(**values)
-        db.session.add(service)
-        db.session.commit()
-        return service
-
-    return factory
-
-
-@pytest.fixture
 def operator(make_user):
     return make_user("operator", name="Oscar Operatore")
 

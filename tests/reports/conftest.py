@@ -18,22 +18,6 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> dt.datetime:
 
 
 @pytest.fixture
-def make_service(db):
-    from crm.models import Service
-
-    counter = iter(range(1, 1000))
-
-    def factory(**kwargs: Any):
-        n = next(counter)
-        service = Service(**{"code": f"RSRV{n}", "name": f"Servizio {n}", **kwargs})
-        db.session.add(service)
-        db.session.commit()
-        return service
-
-    return factory
-
-
-@pytest.fixture
 def march(db, make_org, make_user, make_service):
     """Five tickets of two enti (ids in the returned dict), facts refreshed.
 

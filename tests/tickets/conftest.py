@@ -22,24 +22,6 @@ def make_contact(db, make_org):
 
 
 @pytest.fixture
-def make_service(db):
-    from crm.models import Service
-
-    counter = iter(range(1, 1000))
-
-    def factory(**kwargs: Any):
-        n = next(counter)
-        values = {"code": f"SRV{n}", "name": f"Servizio {n}"}
-        values.update(kwargs)
-        service = Service(**values)
-        db.session.add(service)
-        db.session.commit()
-        return service
-
-    return factory
-
-
-@pytest.fixture
 def referente(make_user, make_org, make_contact):
     """A referente with its contact (email) in its organization."""
     org = make_org(name="Comune di Bitonto")

@@ -16,15 +16,8 @@ from tickets.models import (
 
 def billable_minutes(*, organization_id: int, start: dt.date, end: dt.date) -> int:
     """Billable minutes logged on an organization's tickets with start <= work_date <= end."""
-    total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0)).where(
-            TimeEntry.organization_id == organization_id,
-            TimeEntry.billable.is_(True),
-            TimeEntry.work_date >= start,
-            TimeEntry.work_date <= end,
-        )
-    )
-    return int(total or 0)
+    by_org = billable_minutes_by_organization(organization_ids=[organization_id], start=start, end=end)
+    return by_org.get(organization_id, 0)
 
 
 def _billable_in(organization_ids: Iterable[int], start: dt.date, end: dt.date) -> list[Any]:

@@ -157,6 +157,11 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, _calendar.monthrange(year, month)[1])
 
 
+def _billable_sum() -> Any:
+    """The one definition of billable time in these totals: minutes of entries marked billable."""
+    return sa.func.coalesce(sa.func.sum(sa.case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)), 0)
+
+
 def time_totals(organization_id: int | None, year: int, month: int | None = None) -> dict[str, int]:
     """Minutes logged on an ente's tickets in a month (or a whole year): total, billable, not billable.
 
@@ -168,7 +173,7 @@ def time_totals(organization_id: int | None, year: int, month: int | None = None
         start, end = month_bounds(year, month)
     stmt = sa.select(
         sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)), 0),
+        _billable_sum(),
         sa.func.count(sa.distinct(TimeEntry.ticket_id)),
     ).where(TimeEntry.work_date >= start, TimeEntry.work_date <= end)
     if organization_id is not None:
@@ -190,7 +195,7 @@ def time_totals_by_org(year: int, month: int | None = None) -> list[dict[str, An
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     else:
         start, end = month_bounds(year, month)
-    billable = sa.func.coalesce(sa.func.sum(sa.case((TimeEntry.billable.is_(True), TimeEntry.minutes), else_=0)), 0)
+    billable = _billable_sum()
     rows = db.session.execute(
         sa.select(
             TimeEntry.organization_id,
