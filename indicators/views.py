@@ -85,6 +85,11 @@ def survey_list():
     return render_template("indicators/surveys.html", items=surveys.list_surveys(user=current_user))
 
 
+def _status() -> int:
+    """A form page rendered again after a POST was refused (by the form or by the service): 422."""
+    return 422 if request.method == "POST" else 200
+
+
 def _answer_files() -> dict[int, tuple[str, bytes]]:
     return {
         int(key[2:]): (f.filename or "", f.read())
@@ -167,7 +172,7 @@ def survey_new():
             return redirect(url_for("indicators.survey_progress", survey_id=survey.id))
     return render_template(
         "indicators/survey_new.html", form=form, enti=surveys.eligible_enti(), reminder_days=surveys.REMINDER_DAYS
-    )
+    ), _status()
 
 
 @bp.route("/indicatori/questionari/<int:survey_id>/avanzamento")
@@ -214,7 +219,7 @@ def _indicator_form(indicator: Any):
         if saved is not None:
             flash(_("Indicatore salvato."), "success")
             return redirect(url_for("indicators.detail", indicator_id=saved.id))
-    return render_template("indicators/indicator_form.html", form=form, indicator=indicator)
+    return render_template("indicators/indicator_form.html", form=form, indicator=indicator), _status()
 
 
 @bp.route("/indicatori/ente/<int:organization_id>/<int:indicator_id>", methods=["GET", "POST"])
@@ -248,7 +253,7 @@ def value_form(organization_id: int, indicator_id: int):
         history=history,
         organization_id=organization_id,
         max_mb=evidence.max_bytes() // (1024 * 1024),
-    )
+    ), _status()
 
 
 @bp.route("/indicatori/valori/<int:value_id>/evidenza")
