@@ -31,16 +31,20 @@ def test_referente_answers_a_survey_on_a_phone(db, make_user, make_org, catalog,
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator(f"label[for=v-{spid.id}-si]").click()  # Bootstrap Italia draws the radio on its label
+    photo = {"name": "spid.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
+    page.set_input_files(f"#f-{spid.id}", files=[photo])  # a photo of the evidence, from the phone
     page.get_by_role("button", name="Salva e continua dopo").click()
     page.wait_for_load_state()
     assert "puoi riprendere più tardi" in page.content()
 
     page.goto(f"/indicatori/questionari/{survey.id}")  # comes back later: the draft is there
     assert page.get_by_label("sì").is_checked()
+    assert "Già allegato: spid.png" in page.content()
     page.select_option(f"#v-{anpr.id}", "completato")
     page.get_by_role("button", name="Invia le risposte").click()
     page.wait_for_load_state()
     assert "Questionario inviato" in page.content()
     db.session.expire_all()
-    values = {v.indicator_id: v.value for v in db.session.scalars(sa.select(IndicatorValue))}
-    assert values == {spid.id: True, anpr.id: "completato"}
+    rows = db.session.scalars(sa.select(IndicatorValue)).all()
+    assert {v.indicator_id: v.value for v in rows} == {spid.id: True, anpr.id: "completato"}
+    assert {v.indicator_id: v.evidence_filename for v in rows} == {spid.id: "spid.png", anpr.id: None}
