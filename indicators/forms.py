@@ -34,7 +34,7 @@ class SurveyAnswerForm(FlaskForm):
 
 
 class OpportunityForm(FlaskForm):
-    """One click: open a CRM interaction about an opportunity (CSRF only)."""
+    """One click (CSRF only): open a CRM interaction about an opportunity, remind a survey's pending enti."""
 
 
 class IndicatorForm(FlaskForm):

@@ -286,6 +286,24 @@ def send_reminders(*, today: dt.date | None = None) -> int:
     return sent
 
 
+def remind_now(*, survey_id: int, actor: Any) -> int:
+    """The admin's "remind the pending enti now": an email to the referenti of every ente that has not
+    answered; returns how many emails were queued."""
+    require(actor, "indicators.write")
+    sent = 0
+    with transaction(actor=actor):
+        survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+        if survey is None:
+            raise NotFound("questionario non trovato")
+        targets = db.session.scalars(
+            sa.select(SurveyTarget).where(SurveyTarget.survey_id == survey.id, SurveyTarget.answered_at.is_(None))
+        ).all()
+        for target in targets:
+            sent += _mail(survey, _referenti([target.organization_id]), reminder=True)
+            target.reminded_at = utcnow()
+    return sent
+
+
 def pending_for(user: Any) -> list[Survey]:
     """The referente's task list: surveys of its ente not yet answered."""
     scope = org_scope(user)

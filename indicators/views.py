@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.auth.permissions import org_scope, permission_required
@@ -180,8 +181,23 @@ def survey_new():
 @permission_required("indicators.staff")
 def survey_progress(survey_id: int):
     return render_template(
-        "indicators/survey_progress.html", **surveys.survey_progress(survey_id=survey_id, user=current_user)
+        "indicators/survey_progress.html",
+        form=OpportunityForm(),
+        **surveys.survey_progress(survey_id=survey_id, user=current_user),
     )
+
+
+@bp.route("/indicatori/questionari/<int:survey_id>/promemoria", methods=["POST"])
+@login_required
+@permission_required("indicators.write")
+def survey_remind(survey_id: int):
+    if not OpportunityForm().validate_on_submit():
+        abort(400)
+    sent = surveys.remind_now(survey_id=survey_id, actor=current_user)
+    flash(
+        ngettext("Promemoria inviato a %(num)d referente.", "Promemoria inviato a %(num)d referenti.", sent), "success"
+    )
+    return redirect(url_for("indicators.survey_progress", survey_id=survey_id))
 
 
 @bp.route("/indicatori/catalogo/nuovo", methods=["GET", "POST"])

@@ -154,6 +154,16 @@ def test_admin_sends_a_survey_to_a_province_and_follows_the_campaign(
     assert "risposto il" in row
     assert "in attesa" in progress.split("Comune di Bari 1")[1].split("</tr>")[0]
 
+    ref_b = make_user("referente", organization=ba[1], email="rtd@ba1.example.it")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', progress).group(1)
+    reminded = client.post(f"/indicatori/questionari/{survey.id}/promemoria", data={"csrf_token": token})
+    assert reminded.status_code == 302
+    emails = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    assert [e.to_addr for e in emails[1:]] == [ref_b.email]  # only the pending enti's referenti
+    assert emails[-1].subject.startswith("Promemoria")
+    again = client.get(sent.location).get_data(as_text=True)
+    assert "Promemoria inviato a 1 referente." in again
+
 
 def test_a_hand_picked_survey_reaches_only_the_chosen_enti(client, db, login_as, make_org, catalog, monkeypatch):
     from indicators import surveys
