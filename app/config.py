@@ -57,6 +57,12 @@ class Config:
     CENTER_CITY = _env("CENTER_CITY", "Bari")
     CENTER_PROVINCE = _env("CENTER_PROVINCE", "BA")
     PAGOPA_SEGREGATION_CODE = _env("PAGOPA_SEGREGATION_CODE", "01")
+    # Digital-agenda indicators: a GeoJSON of comuni (ISTAT code in PRO_COM_T/pro_com_t/PRO_COM/istat_code,
+    # or in INDICATORS_BOUNDARIES_PROPERTY) draws the province map; unset: no map. Evidence files: at most
+    # INDICATORS_EVIDENCE_MAX_BYTES (PDF, PNG, JPEG, WebP).
+    INDICATORS_BOUNDARIES_FILE = _env("INDICATORS_BOUNDARIES_FILE")
+    INDICATORS_BOUNDARIES_PROPERTY = _env("INDICATORS_BOUNDARIES_PROPERTY")
+    INDICATORS_EVIDENCE_MAX_BYTES = int(_env("INDICATORS_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)) or 5 * 1024 * 1024)
     # Optional language model for ticket summaries and reply drafts (kb/llm.py): an OpenAI-compatible
     # base URL (e.g. http://127.0.0.1:11434/v1 for Ollama). Unset: nothing is ever sent anywhere.
     ASSIST_LLM_URL = _env("ASSIST_LLM_URL")

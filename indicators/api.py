@@ -4,13 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api import API_PREFIX, page
+from app.api import API_PREFIX, page, parse_or_422, read_json
 from app.auth.permissions import permission_required
+from app.errors import UnsupportedMediaType
+from app.storage import send_download
+from indicators import evidence, services, surveys
 from indicators import schemas as s
-from indicators import services, surveys
+
+VALUE_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": s.ValueWrite},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["organization_id", "indicator_id", "value"],
+                "properties": {
+                    "organization_id": {"type": "integer"},
+                    "indicator_id": {"type": "integer"},
+                    "value": {"type": "string"},
+                    "as_of": {"type": "string", "format": "date"},
+                    "source": {"type": "string"},
+                    "note": {"type": "string"},
+                    "evidence_file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "PDF, PNG, JPEG or WebP, at most INDICATORS_EVIDENCE_MAX_BYTES (5 MB)",
+                    },
+                },
+            }
+        },
+    },
+}
+
+
+def _value_input() -> tuple[dict[str, Any], tuple[str, bytes] | None]:
+    """A value as JSON, or as multipart/form-data with an ``evidence_file``; any other body is 415."""
+    if request.mimetype == "multipart/form-data":
+        data = parse_or_422(s.ValueWrite(), request.form.to_dict())
+        upload = request.files.get("evidence_file")
+        return data, ((upload.filename or "", upload.read()) if upload and upload.filename else None)
+    if request.mimetype != "application/json" and request.get_data(cache=True):
+        raise UnsupportedMediaType("invia JSON o multipart/form-data")
+    return parse_or_422(s.ValueWrite(), read_json()), None
 
 
 def blueprints() -> list[Blueprint]:
@@ -57,11 +97,29 @@ def blueprints() -> list[Blueprint]:
         return page(*services.list_values(user=current_user, **args))
 
     @bp.route("/indicator-values", methods=["POST"])
-    @bp.arguments(s.ValueWrite)
     @bp.response(201, s.ValueSchema)
+    @bp.doc(requestBody=VALUE_REQUEST_BODY)
     @permission_required("indicators.values")
-    def add_value(data: dict[str, Any]):
-        return services.record_value(actor=current_user, **data)
+    def add_value():
+        """Add a value; as multipart/form-data it may carry its evidence as a file (``evidence_file``)."""
+        data, upload = _value_input()
+        return services.record_value(actor=current_user, evidence_file=upload, **data)
+
+    @bp.route("/indicator-values/<int:value_id>/evidence")
+    @bp.doc(
+        responses={
+            "200": {"description": "the evidence file", "content": {"application/pdf": {}, "image/*": {}}},
+            "404": {"description": "no such value, no file, or another ente's (referente)"},
+        }
+    )
+    @permission_required("indicators.read")
+    def value_evidence(value_id: int):
+        row = services.evidence_of(value_id=value_id, user=current_user)
+        return send_download(
+            evidence.key_of(row.evidence_sha256 or ""),
+            filename=row.evidence_filename or "evidenza",
+            mimetype=row.evidence_content_type or "application/octet-stream",
+        )
 
     @bp.route("/organizations/<int:organization_id>/indicators")
     @bp.response(200, s.CurrentList)

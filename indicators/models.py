@@ -69,6 +69,11 @@ class IndicatorValue(Model):
     source: Mapped[Source] = mapped_column(sa.Enum(Source, native_enum=False, length=10), nullable=False)
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     evidence_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # or an uploaded file (PDF/image) in app.storage under indicators/<sha[:2]>/<sha> (indicators.evidence)
+    evidence_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    evidence_filename: Mapped[str | None] = mapped_column(sa.String(255))
+    evidence_content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    evidence_size: Mapped[int | None] = mapped_column(sa.Integer)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

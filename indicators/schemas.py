@@ -59,6 +59,9 @@ class ValueSchema(Schema):
     source = fields.Function(lambda v: v.source.value, metadata={"enum": _SOURCES})
     note = fields.String()
     evidence_url = fields.String(allow_none=True)
+    evidence_filename = fields.String(allow_none=True, metadata={"description": "GET .../{id}/evidence"})
+    evidence_content_type = fields.String(allow_none=True)
+    evidence_size = fields.Integer(allow_none=True)
     author_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 

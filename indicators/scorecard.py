@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.auth.permissions import can, check_org, require
-from indicators import services
+from indicators import geo, services
 from indicators.models import Indicator, IndicatorValue, Kind
 
 SORTS = ("name", "value", "as_of", "met")
@@ -49,6 +49,18 @@ def display(kind: str, value: Any, unit: str = "") -> str:
     return f"{value} {unit}".strip()
 
 
+def target_text(indicator: Indicator) -> str:
+    """An indicator's target as typed in its form ("sì", "80", "2026-06-30", "completato")."""
+    target = indicator.target
+    if target is None:
+        return ""
+    if isinstance(target, bool):
+        return "sì" if target else "no"
+    if isinstance(target, list):
+        return str(target[0]) if target else ""
+    return str(target)
+
+
 def province_view(*, indicator_id: int, province: str | None, sort: str, user: Any) -> dict[str, Any]:
     indicator = services.get_indicator(indicator_id)
     rows = services.province_table(indicator_id=indicator_id, province=province, user=user)
@@ -78,6 +90,7 @@ def province_view(*, indicator_id: int, province: str | None, sort: str, user: A
         "descending": descending,
         "summary": services.summary(indicator_id=indicator_id, province=province, user=user),
         "trend": services.trend(indicator_id=indicator_id, province=province, user=user),
+        "map": geo.province_map(rows),
     }
 
 

@@ -13,6 +13,7 @@ from app.db import local_today, transaction
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from crm.models import Organization, OrgKind
+from indicators import evidence as ev
 from indicators.models import Funding, Indicator, IndicatorValue, Kind, Source
 from indicators.values import is_met, parse_target, parse_value
 
@@ -118,10 +119,18 @@ def record_value(
     source: Source | str = Source.OPERATOR,
     note: str = "",
     evidence_url: str | None = None,
+    evidence_file: tuple[str, bytes] | None = None,
     today: dt.date | None = None,
 ) -> IndicatorValue:
-    """Add a value (history is kept). A referente records only for its own ente."""
+    """Add a value (history is kept). A referente records only for its own ente. The evidence is a link
+    or an uploaded file ``(filename, bytes)`` (indicators.evidence: PDF or image, size limited)."""
     require(actor, "indicators.values")
+    check_org(actor, organization_id, "ente non trovato")
+    stored = None
+    if evidence_file is not None:
+        if evidence_url:
+            raise Invalid("una sola evidenza", {"evidence_file": ["un link oppure un file, non entrambi"]})
+        stored = ev.store(*evidence_file)
     with transaction(actor=actor):
         row = add_value(
             organization_id=organization_id,
@@ -131,6 +140,7 @@ def record_value(
             source=source,
             note=note,
             evidence_url=evidence_url,
+            evidence=stored,
             user=actor,
         )
     return row
@@ -145,6 +155,7 @@ def add_value(
     source: Source | str,
     note: str = "",
     evidence_url: str | None = None,
+    evidence: ev.Evidence | None = None,
     user: Any = None,
 ) -> IndicatorValue:
     """Inside the caller's transaction: check, parse and add one value row."""
@@ -167,10 +178,33 @@ def add_value(
         note=(note or "").strip(),
         evidence_url=evidence_url or None,
         author_id=getattr(user, "id", None),
+        **(evidence.columns() if evidence else {}),
     )
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def evidence_of(*, value_id: int, user: Any) -> IndicatorValue:
+    """A value whose evidence file the user may download: a referente only its own ente's (404 otherwise)."""
+    require(user, "indicators.read")
+    row = db.session.get(IndicatorValue, value_id) if 0 < value_id < 2**31 else None
+    if row is None or not row.evidence_sha256:
+        raise NotFound("evidenza non trovata")
+    check_org(user, row.organization_id, "evidenza non trovata")
+    return row
+
+
+def value_history(*, organization_id: int, indicator_id: int, user: Any) -> list[IndicatorValue]:
+    """Every value of an indicator for an ente, newest first (the operator's page)."""
+    _organization(organization_id, user)
+    return list(
+        db.session.scalars(
+            sa.select(IndicatorValue)
+            .where(IndicatorValue.organization_id == organization_id, IndicatorValue.indicator_id == indicator_id)
+            .order_by(IndicatorValue.as_of.desc(), IndicatorValue.id.desc())
+        )
+    )
 
 
 def list_values(
@@ -258,19 +292,20 @@ def province_table(*, indicator_id: int, province: str | None, user: Any) -> lis
     require(user, "indicators.staff")
     indicator = get_indicator(indicator_id)
     orgs = db.session.execute(
-        sa.select(Organization.id, Organization.name, Organization.province)
+        sa.select(Organization.id, Organization.name, Organization.province, Organization.istat_code)
         .where(Organization.id.in_(province_comuni(province)))
         .order_by(Organization.name)
     ).all()
     current = {r.organization_id: r for r in _current_rows(province_comuni(province), indicator.id)}
     rows = []
-    for org_id, name, prov in orgs:
+    for org_id, name, prov, istat in orgs:
         row = current.get(org_id)
         rows.append(
             {
                 "organization_id": org_id,
                 "name": name,
                 "province": prov,
+                "istat_code": istat,
                 "value": row.value if row else None,
                 "as_of": row.as_of if row else None,
                 "met": is_met(indicator.kind, row.value if row else None, indicator.target),
@@ -297,9 +332,11 @@ def summary(*, indicator_id: int, province: str | None, user: Any) -> dict[str, 
 
 
 def trend(*, indicator_id: int, province: str | None, user: Any) -> list[dict[str, Any]]:
-    """Per month (of as_of), how many comuni had a value meeting the target by then: the curve of progress."""
+    """Per month (of as_of), how many comuni had by then a value meeting the target, one not meeting it,
+    and no value yet: the curve of progress."""
     require(user, "indicators.staff")
     indicator = get_indicator(indicator_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(province_comuni(province).subquery())) or 0
     rows = db.session.execute(
         sa.select(IndicatorValue.organization_id, IndicatorValue.as_of, IndicatorValue.value)
         .where(
@@ -313,9 +350,22 @@ def trend(*, indicator_id: int, province: str | None, user: Any) -> list[dict[st
     for org_id, as_of, value in rows:
         latest[org_id] = value
         month = as_of.strftime("%Y-%m")
-        met = sum(1 for v in latest.values() if is_met(indicator.kind, v, indicator.target))
+        verdicts = [is_met(indicator.kind, v, indicator.target) for v in latest.values()]
+        point = {
+            "month": month,
+            "met": verdicts.count(True),
+            "not_met": verdicts.count(False),
+            "no_data": max(total - len(latest), 0),
+        }
         if out and out[-1]["month"] == month:
-            out[-1]["met"] = met
+            out[-1] = point
         else:
-            out.append({"month": month, "met": met})
+            out.append(point)
     return out
+
+
+def service_choices() -> list[tuple[int, str]]:
+    """The center's catalog of services, to link to an indicator (what the center can do about it)."""
+    from crm.services import list_services
+
+    return [(s.id, s.name) for s in list_services()]

@@ -20,11 +20,13 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.mail import queue_email
 from crm.models import Organization
+from indicators import evidence as ev
 from indicators.models import Indicator, Source, Survey, SurveyTarget
-from indicators.services import add_value
+from indicators.services import add_value, province_comuni
 from indicators.values import parse_value
 
 REMINDER_DAYS = 3
+EVIDENCE_KEY = "_evidence"  # in a draft: indicator id (str) -> the evidence file already uploaded
 
 
 def _referenti(org_ids: list[int]) -> list[User]:
@@ -59,25 +61,40 @@ def create_survey(
     title: str,
     indicator_ids: list[int],
     organization_ids: list[int],
-    due_date: dt.date,
+    due_date: dt.date | None,
+    province: str | None = None,
     today: dt.date | None = None,
 ) -> Survey:
+    """Send a survey: every referente of the enti (those chosen, plus every comune of ``province``) gets
+    an email and a task in the portal. All field errors are reported together."""
     require(actor, "indicators.write")
     title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
     if not title:
-        raise Invalid("titolo mancante", {"title": ["obbligatorio"]})
-    if due_date < (today or local_today()):
-        raise Invalid("scadenza passata", {"due_date": ["la scadenza è passata"]})
+        errors["title"] = ["obbligatorio"]
+    if due_date is None:
+        errors["due_date"] = ["obbligatorio"]
+    elif due_date < (today or local_today()):
+        errors["due_date"] = ["la scadenza è passata"]
     ind_ids = sorted(set(indicator_ids))
-    org_ids = sorted(set(organization_ids))
+    chosen = set(organization_ids)
+    if province:
+        comuni = db.session.scalars(province_comuni(province)).all()
+        if not comuni:
+            errors["province"] = ["nessun comune attivo in questa provincia"]
+        chosen.update(comuni)
+    org_ids = sorted(chosen)
     if not ind_ids or len(db.session.scalars(sa.select(Indicator.id).where(Indicator.id.in_(ind_ids))).all()) != len(
         ind_ids
     ):
-        raise Invalid("indicatori non validi", {"indicator_ids": ["indicatore sconosciuto o mancante"]})
-    if not org_ids or len(
-        db.session.scalars(sa.select(Organization.id).where(Organization.id.in_(org_ids))).all()
-    ) != len(org_ids):
-        raise Invalid("enti non validi", {"organization_ids": ["ente sconosciuto o mancante"]})
+        errors["indicator_ids"] = ["scegli almeno un indicatore" if not ind_ids else "indicatore sconosciuto"]
+    if not org_ids:
+        errors.setdefault("organization_ids", ["scegli una provincia o almeno un ente"])
+    elif len(db.session.scalars(sa.select(Organization.id).where(Organization.id.in_(org_ids))).all()) != len(org_ids):
+        errors["organization_ids"] = ["ente sconosciuto"]
+    if errors:
+        raise Invalid("questionario non valido", errors)
+    assert due_date is not None
     with transaction(actor=actor):
         survey = Survey(title=title, indicator_ids=ind_ids, due_date=due_date, author_id=actor.id)
         db.session.add(survey)
@@ -94,6 +111,39 @@ def _progress(survey: Survey) -> dict[str, Any]:
         "answered": sum(1 for t in targets if t.answered_at),
         "pending": sum(1 for t in targets if not t.answered_at),
         "answered_ids": sorted(t.organization_id for t in targets if t.answered_at),
+    }
+
+
+def survey_progress(*, survey_id: int, user: Any) -> dict[str, Any]:
+    """The campaign for the center: each ente asked, whether it answered (when) or is pending, reminded."""
+    require(user, "indicators.staff")
+    survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+    if survey is None:
+        raise NotFound("questionario non trovato")
+    rows = db.session.execute(
+        sa.select(SurveyTarget, Organization.name, Organization.province)
+        .join(Organization, Organization.id == SurveyTarget.organization_id)
+        .where(SurveyTarget.survey_id == survey.id)
+        .order_by(SurveyTarget.answered_at.is_not(None), Organization.name)
+    ).all()
+    items = [
+        {
+            "organization_id": t.organization_id,
+            "name": name,
+            "province": prov,
+            "answered_at": t.answered_at,
+            "reminded_at": t.reminded_at,
+            "draft": bool({k for k in (t.draft or {}) if k != EVIDENCE_KEY}),
+        }
+        for t, name, prov in rows
+    ]
+    indicators = [db.session.get(Indicator, i) for i in survey.indicator_ids]
+    return {
+        "survey": survey,
+        "indicators": [i for i in indicators if i is not None],
+        "items": items,
+        "answered": sum(1 for i in items if i["answered_at"]),
+        "pending": sum(1 for i in items if not i["answered_at"]),
     }
 
 
@@ -152,9 +202,11 @@ def respond(
     values: list[dict[str, Any]],
     organization_id: int | None = None,
     draft: bool = False,
+    files: dict[int, tuple[str, bytes]] | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Save a draft, or submit: each answer becomes a value with source ``survey`` (all or nothing)."""
+    """Save a draft, or submit: each answer becomes a value with source ``survey`` (all or nothing).
+    ``files``: an evidence file per indicator id (indicators.evidence), kept with the draft too."""
     require(actor, "indicators.values")
     org_id = org_scope(actor) or organization_id
     if org_id is None:
@@ -166,6 +218,15 @@ def respond(
         asked = {int(i): db.session.get(Indicator, i) for i in survey.indicator_ids}
         answers: dict[int, Any] = {}
         errors: dict[str, list[str]] = {}
+        kept = dict((target.draft or {}).get(EVIDENCE_KEY) or {})
+        for file_ind, (filename, data) in (files or {}).items():
+            if file_ind not in asked:
+                errors[f"evidence.{file_ind}"] = ["indicatore non richiesto"]
+                continue
+            try:
+                kept[str(file_ind)] = ev.as_dict(ev.store(filename, data, field=f"evidence.{file_ind}"))
+            except Invalid as exc:
+                errors.update(exc.fields)
         for n, item in enumerate(values):
             ind_id = item.get("indicator_id")
             if ind_id not in asked:
@@ -182,7 +243,11 @@ def respond(
         if errors:
             raise Invalid("risposte non valide", errors)
         if draft:
-            target.draft = {**(target.draft or {}), **{str(k): v for k, v in answers.items()}}
+            target.draft = {
+                **(target.draft or {}),
+                **{str(k): v for k, v in answers.items()},
+                **({EVIDENCE_KEY: kept} if kept else {}),
+            }
             return {"saved": len(answers), "answered": False}
         for ind_id, value in answers.items():
             add_value(
@@ -192,6 +257,7 @@ def respond(
                 as_of=today or local_today(),
                 source=Source.SURVEY,
                 note=f"questionario «{survey.title}»",
+                evidence=ev.from_dict(kept.get(str(ind_id))),
                 user=actor,
             )
         target.answered_at = utcnow()
@@ -220,6 +286,24 @@ def send_reminders(*, today: dt.date | None = None) -> int:
     return sent
 
 
+def remind_now(*, survey_id: int, actor: Any) -> int:
+    """The admin's "remind the pending enti now": an email to the referenti of every ente that has not
+    answered; returns how many emails were queued."""
+    require(actor, "indicators.write")
+    sent = 0
+    with transaction(actor=actor):
+        survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+        if survey is None:
+            raise NotFound("questionario non trovato")
+        targets = db.session.scalars(
+            sa.select(SurveyTarget).where(SurveyTarget.survey_id == survey.id, SurveyTarget.answered_at.is_(None))
+        ).all()
+        for target in targets:
+            sent += _mail(survey, _referenti([target.organization_id]), reminder=True)
+            target.reminded_at = utcnow()
+    return sent
+
+
 def pending_for(user: Any) -> list[Survey]:
     """The referente's task list: surveys of its ente not yet answered."""
     scope = org_scope(user)
@@ -233,3 +317,46 @@ def pending_for(user: Any) -> list[Survey]:
             .order_by(Survey.due_date)
         )
     )
+
+
+def errors_by_indicator(fields: dict[str, list[str]], values: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """``respond``'s field errors (``values.N.value``, ``evidence.ID``) keyed by indicator id, for the form;
+    what names no indicator goes under ``""``."""
+    out: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        parts = name.split(".")
+        key = ""
+        if len(parts) == 3 and parts[0] == "values" and parts[1].isdigit() and int(parts[1]) < len(values):
+            key = str(values[int(parts[1])]["indicator_id"])
+        elif len(parts) == 2 and parts[0] == "evidence":
+            key = parts[1]
+        out.setdefault(key, []).extend(str(m) for m in messages)
+    return out
+
+
+def provinces() -> list[str]:
+    """The provinces that have active comuni (to send a survey to all of them)."""
+    stmt = (
+        sa.select(Organization.province)
+        .where(Organization.id.in_(province_comuni(None)), Organization.province.is_not(None))
+        .distinct()
+        .order_by(Organization.province)
+    )
+    return [str(p) for p in db.session.scalars(stmt)]
+
+
+def eligible_enti() -> list[dict[str, Any]]:
+    """Every active ente that may be asked, with its province and how many referenti would be reached."""
+    referenti = dict(
+        db.session.execute(
+            sa.select(User.organization_id, sa.func.count())
+            .where(User.role == Role.REFERENTE, User.active.is_(True), User.organization_id.is_not(None))
+            .group_by(User.organization_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        sa.select(Organization.id, Organization.name, Organization.province)
+        .where(Organization.active.is_(True))
+        .order_by(Organization.province, Organization.name)
+    ).all()
+    return [{"id": i, "name": n, "province": p or "", "referenti": referenti.get(i, 0)} for i, n, p in rows]

@@ -1023,6 +1023,10 @@ def upgrade():
         ),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("evidence_url", sa.String(length=500), nullable=True),
+        sa.Column("evidence_sha256", sa.String(length=64), nullable=True),
+        sa.Column("evidence_filename", sa.String(length=255), nullable=True),
+        sa.Column("evidence_content_type", sa.String(length=100), nullable=True),
+        sa.Column("evidence_size", sa.Integer(), nullable=True),
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

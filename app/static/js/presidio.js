@@ -8,4 +8,41 @@
     var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { ev.preventDefault(); }
   });
+  // "Select all": <input type="checkbox" data-select-all="NAME" [data-scope="ID"]> ticks every visible
+  // checkbox called NAME (inside element ID, if given) and shows whether all of them are ticked.
+  function boxes(master) {
+    var root = document.getElementById(master.getAttribute("data-scope") || "") || master.form || document;
+    return Array.prototype.filter.call(
+      root.querySelectorAll('input[type=checkbox][name="' + master.getAttribute("data-select-all") + '"]'),
+      function (b) { return b !== master && !b.closest("[hidden]"); });
+  }
+  function sync(master) {
+    var all = boxes(master), on = all.filter(function (b) { return b.checked; }).length;
+    master.checked = all.length > 0 && on === all.length;
+    master.indeterminate = on > 0 && on < all.length;
+  }
+  document.querySelectorAll("[data-select-all]").forEach(function (master) {
+    master.addEventListener("change", function () {
+      boxes(master).forEach(function (b) { b.checked = master.checked; });
+      document.querySelectorAll("[data-select-all]").forEach(sync);
+    });
+    sync(master);
+  });
+  document.addEventListener("change", function (ev) {
+    if (ev.target.matches && ev.target.matches("input[type=checkbox]:not([data-select-all])")) {
+      document.querySelectorAll("[data-select-all]").forEach(sync);
+    }
+  });
+  // Filter a long list: <input data-filter-list="ID"> hides the items of ID whose text does not match.
+  document.querySelectorAll("[data-filter-list]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("data-filter-list"));
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(list.querySelectorAll("[data-filter-item]"), function (item) {
+        item.hidden = q !== "" && item.textContent.toLowerCase().indexOf(q) === -1;
+      });
+      document.querySelectorAll("[data-select-all]").forEach(sync);
+    });
+  });
 })();

@@ -27,13 +27,15 @@
     var data = readTable(table);
     if (!data.labels.length) { canvas.closest("figure").hidden = true; return; }
     var kind = canvas.getAttribute("data-chart") === "line" ? "line" : "bar";
+    var colors = (canvas.getAttribute("data-colors") || "").split(",").filter(Boolean);
+    if (!colors.length) { colors = COLORS; }
     new window.Chart(canvas, {
       type: kind,
       data: {
         labels: data.labels,
         datasets: data.names.map(function (name, i) {
-          return { label: name, data: data.series[i], backgroundColor: COLORS[i % COLORS.length],
-                   borderColor: COLORS[i % COLORS.length], spanGaps: true };
+          return { label: name, data: data.series[i], backgroundColor: colors[i % colors.length],
+                   borderColor: colors[i % colors.length], spanGaps: true };
         })
       },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
