@@ -186,3 +186,75 @@ def test_api_bulk_reports_per_ticket(api_as, db):
     assert r.get_json()["applied"] == [ok.id] and list(r.get_json()["errors"]) == [str(closed.id)]
     assert db.session.get(Ticket, ok.id).status == TicketStatus.OPEN
     assert op.post("/api/v1/tickets/apply-macro", json={"macro_id": macro["id"], "ids": []}).status_code == 422
+
+
+# --- Web -------------------------------------------------------------------------------------------
+
+
+def test_admin_pages_create_edit_delete(client, login, make_user, get_csrf, canned):
+    login(make_user("admin"))
+    assert client.get("/ticket/macro").status_code == 200
+    token = get_csrf("/ticket/macro")
+    r = client.post(
+        "/ticket/macro",
+        data={"csrf_token": token, "name": "Attesa comune", "status": "pending", "assign": "me", "add_tags": "attesa"},
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    macro = services.list_macros(active_only=False)[0]
+    assert (macro.status, macro.add_tags, macro.active) == (TicketStatus.PENDING, "attesa", False)
+    page = client.get(f"/ticket/macro/{macro.id}").get_data(as_text=True)
+    assert 'value="Attesa comune"' in page
+    # refused: assign to a named operator without naming one; the form comes back with what was typed
+    r = client.post(
+        f"/ticket/macro/{macro.id}",
+        data={"csrf_token": token, "name": "Attesa comune 2", "assign": "user", "canned_id": str(canned.id)},
+    )
+    assert r.status_code == 422 and 'value="Attesa comune 2"' in r.get_data(as_text=True)
+    r = client.post(
+        f"/ticket/macro/{macro.id}",
+        data={"csrf_token": token, "name": "Attesa comune 2", "priority": "low", "active": "y"},
+    )
+    assert r.status_code == 302
+    assert services.get_macro(macro.id).name == "Attesa comune 2"
+    assert client.post(f"/ticket/macro/{macro.id}/elimina", data={"csrf_token": token}).status_code == 302
+    assert services.list_macros(active_only=False) == []
+
+
+def test_apply_from_the_ticket_page_and_from_the_queue(client, login, make_user, get_csrf, db):
+    admin = make_user("admin")
+    macro = _macro(admin, name="Alta priorità", priority="high", assign="me")
+    op = login(make_user("operator"))
+    one, two, closed = (services.open_ticket(subject=s) for s in ("Uno", "Due", "Tre"))
+    services.change_status(ticket_id=closed.id, status="closed", actor=admin)
+    page = client.get(f"/ticket/{one.id}").get_data(as_text=True)
+    assert 'id="macro-form"' in page and "Alta priorità" in page
+    token = get_csrf(f"/ticket/{one.id}")
+    r = client.post(f"/ticket/{one.id}/macro", data={"csrf_token": token, "macro-macro_id": str(macro.id)})
+    assert r.status_code == 302
+    t = db.session.get(Ticket, one.id)
+    assert (t.priority, t.assignee_id) == (Priority.HIGH, op.id)
+
+    queue = client.get("/ticket/").get_data(as_text=True)
+    assert 'id="bulk-macro"' in queue
+    token = get_csrf("/ticket/")
+    r = client.post(
+        "/ticket/bulk",
+        data={"csrf_token": token, "action": "macro", "macro_id": str(macro.id), "ticket_ids": [two.id, closed.id]},
+        follow_redirects=True,
+    )
+    assert r.status_code == 200
+    assert db.session.get(Ticket, two.id).priority == Priority.HIGH
+    assert db.session.get(Ticket, closed.id).priority == Priority.NORMAL
+    html = r.get_data(as_text=True)
+    assert "Macro applicata a 1 ticket" in html and f"Ticket {closed.id}: macro non applicata" in html
+
+
+def test_a_referente_has_no_macro_pages(client, login, make_user, referente, get_csrf, db):
+    macro = _macro(make_user("admin"), priority="urgent")
+    ticket = services.open_ticket(subject="Mio", organization_id=referente.organization_id, actor=referente)
+    login(referente)
+    assert client.get("/ticket/macro").status_code in (403, 404)
+    token = get_csrf("/portale/nuova")
+    r = client.post(f"/ticket/{ticket.id}/macro", data={"csrf_token": token, "macro-macro_id": str(macro.id)})
+    assert r.status_code in (403, 404)
+    assert db.session.get(Ticket, ticket.id).priority == Priority.NORMAL
