@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.auth.permissions import permission_required
 from app.flashing import submit
+from app.forms import lookup_attrs
 from tickets import choices, services
 from tickets.forms import (
     BulkForm,
@@ -161,6 +162,8 @@ def _bulk_macro(form: BulkForm, ids: list[int]):
 def new():
     form = TicketForm()
     form.organization_id.choices = _org_choices()
+    if len(form.organization_id.choices) > 100:  # a long select becomes a typeahead (combobox.js)
+        form.organization_id.render_kw = lookup_attrs(url_for("crm.lookup_organizations"))
     form.service_id.choices = _service_choices()
     form.team_id.choices = _team_choices()
     form.assignee_id.choices = _operator_choices()
