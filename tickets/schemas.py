@@ -206,6 +206,7 @@ class CannedSchema(Schema):
 
 
 ASSIGN_MODES = [a.value for a in MacroAssign]
+TAG_LIST = {"type": "array", "items": {"type": "string", "maxLength": 50}, "maxItems": 20}
 
 
 class MacroSchema(Schema):
@@ -222,8 +223,8 @@ class MacroSchema(Schema):
     team_id = fields.Integer(allow_none=True)
     canned_id = fields.Integer(allow_none=True, metadata={"description": "a canned response posted on apply"})
     canned_internal = fields.Boolean(metadata={"description": "post it as an internal note"})
-    add_tags = fields.Method("_add_tags", deserialize="_tags")
-    remove_tags = fields.Method("_remove_tags", deserialize="_tags")
+    add_tags = fields.Method("_add_tags", deserialize="_tags", metadata=TAG_LIST)
+    remove_tags = fields.Method("_remove_tags", deserialize="_tags", metadata=TAG_LIST)
 
     def _add_tags(self, obj: Any) -> list[str]:
         return [t for t in (obj.add_tags or "").split(",") if t]
