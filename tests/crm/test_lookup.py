@@ -10,6 +10,14 @@ from crm import services
 
 
 @pytest.fixture
+def make_contact(db):
+    def factory(org, **values):
+        return services.create_contact(organization_id=org.id, **values)
+
+    return factory
+
+
+@pytest.fixture
 def many_orgs(make_org):
     return [make_org(name=f"Comune di Castel {i:02d}", istat_code=f"0729{i:02d}") for i in range(25)]
 
