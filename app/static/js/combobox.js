@@ -26,7 +26,7 @@
 
     var input = document.createElement("input");
     input.type = "text";
-    input.className = (field.className || "form-control").replace("form-select", "form-control");
+    input.className = (field.className || "form-control").replace(/form-select/g, "form-control");
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
