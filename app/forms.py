@@ -255,6 +255,8 @@ def _claim_once(token: str) -> None:
 def init_app(app: Flask) -> None:
     from app import submissions
 
+    app.jinja_env.globals["lookup_attrs"] = lookup_attrs  # {{ lookup_attrs(url)|xmlattr }} in hand-written fields
+
     @app.after_request
     def _form_outcome(response):
         if g.get("form_refused") and request.method == "POST" and response.status_code == 200:
@@ -277,3 +279,19 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = ["DecimalField", "FlaskForm", "MoneyField", "parse_money", "INT_MAX", "INT_MIN", "_l"]
+
+
+def lookup_attrs(url: str, *, label: str | None = None, with_: str | None = None) -> dict[str, str]:
+    """The attributes that make a field a typeahead picker (``app/static/js/combobox.js``): set them
+    as a field's ``render_kw``. The field keeps working without JavaScript (a select, or an id/code
+    typed). ``label``: what an <input>'s current value is called; ``with_``: "param=field-name"."""
+    attrs = {
+        "data-lookup": url,
+        "data-lookup-none": _("Nessun risultato"),
+        "data-lookup-count": _("%(n)s risultati: frecce per scegliere, Invio per confermare", n="%n"),
+    }
+    if label is not None:
+        attrs["data-lookup-label"] = label
+    if with_:
+        attrs["data-lookup-with"] = with_
+    return attrs

@@ -151,3 +151,21 @@ def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> t
         {"items": fields.List(fields.Nested(item), required=True), "next_cursor": fields.String(allow_none=True)},
         name=name or f"{getattr(item, '__name__', type(item).__name__)}Page",
     )
+
+
+class LookupArgs(Schema):
+    """A typeahead's query: part of a name, an email or a code (no text, no results)."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class LookupItem(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True, metadata={"description": "what the picker shows (a name)"})
+    hint = fields.String(metadata={"description": "a second line: codes or an email"})
+
+
+class LookupPage(Schema):
+    """At most 20 matches, best first; no paging (type more to narrow)."""
+
+    items = fields.List(fields.Nested(LookupItem), required=True)

@@ -19,7 +19,7 @@ from app.storage import send_download
 from crm import agreements as agr
 from crm import csvio, forms, pages, services
 from crm.models import AgreementStatus
-from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, service_choices, submit
+from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, org_picker, orgs_by_id, service_choices, submit
 
 
 def _agreement_filters() -> dict[str, Any]:
@@ -72,7 +72,7 @@ def agreement_export():
 
 
 def _agreement_form(form: forms.AgreementForm) -> None:
-    form.organization_id.choices = org_choices()
+    org_picker(form.organization_id)
     form.service_ids.choices = service_choices()
 
 

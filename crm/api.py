@@ -6,12 +6,18 @@ from typing import Any
 
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from app.api import API_PREFIX, idempotent, page
 from app.auth.permissions import permission_required
+from app.schemas import LookupArgs, LookupPage
 from crm import agreements as agreement_services
 from crm import schemas as s
 from crm import services
+
+
+class ContactLookupArgs(LookupArgs):
+    organization_id = fields.Integer(load_default=None)
 
 
 def blueprints() -> list[Blueprint]:
@@ -178,4 +184,32 @@ def blueprints() -> list[Blueprint]:
     def create_interaction(data: dict[str, Any]):
         return services.log_interaction(actor=current_user, **data)
 
-    return [orgs_bp, contacts_bp, services_bp, agreements_bp, interactions_bp]
+    # --- typeahead lookups -------------------------------------------------------------------------
+
+    lookup_bp = Blueprint(
+        "api_crm_lookup", __name__, url_prefix=f"{API_PREFIX}/lookup", description="Ricerca rapida (typeahead)"
+    )
+
+    @lookup_bp.route("/organizations")
+    @lookup_bp.arguments(LookupArgs, location="query")
+    @lookup_bp.response(200, LookupPage)
+    @permission_required("crm.read")
+    def lookup_organizations(args: dict[str, Any]):
+        """At most 20 active enti by part of the name or a code (ISTAT, Belfiore, fiscal, IPA); a
+        referente finds only its own."""
+        return {"items": services.lookup_organizations(user=current_user, q=args["q"])}
+
+    @lookup_bp.route("/contacts")
+    @lookup_bp.arguments(ContactLookupArgs, location="query")
+    @lookup_bp.response(200, LookupPage)
+    @permission_required("crm.read")
+    def lookup_contacts(args: dict[str, Any]):
+        """At most 20 active contacts by part of the name or email, of one ente when given; a
+        referente finds only its own ente's."""
+        return {
+            "items": services.lookup_contacts(
+                user=current_user, q=args["q"], organization_id=args.get("organization_id")
+            )
+        }
+
+    return [orgs_bp, contacts_bp, services_bp, agreements_bp, interactions_bp, lookup_bp]

@@ -608,3 +608,32 @@ def sla_tier_for(organization_id: int | None, on: dt.date | None = None) -> str 
 
 
 from crm.seams import sms_subscribers  # noqa: E402, F401
+
+LOOKUP_LIMIT = 20
+
+
+def lookup_organizations(*, user: Any, q: str | None, limit: int = LOOKUP_LIMIT) -> list[dict[str, Any]]:
+    """Enti for a typeahead: by part of the name or an official code (ISTAT, Belfiore, fiscal, IPA),
+    active ones, at most ``limit`` (20), a referente only its own. Each is ``{id, label, hint}``."""
+    term = (q or "").strip()[:100]
+    if not term:
+        return []
+    stmt = organizations_query(user=user, q=term, active=True).order_by(Organization.name, Organization.id)
+    orgs = db.session.scalars(stmt.limit(max(1, min(limit, LOOKUP_LIMIT)))).all()
+    return [
+        {"id": o.id, "label": o.name, "hint": " · ".join(c for c in (o.istat_code, o.belfiore_code, o.province) if c)}
+        for o in orgs
+    ]
+
+
+def lookup_contacts(
+    *, user: Any, q: str | None, organization_id: int | None = None, limit: int = LOOKUP_LIMIT
+) -> list[dict[str, Any]]:
+    """Contacts for a typeahead: by part of the name or email, of one ente when given, at most
+    ``limit`` (20); a referente only its own ente's. Each is ``{id, label, hint}`` (hint: the email)."""
+    term = (q or "").strip()[:100]
+    if not term:
+        return []
+    stmt = contacts_query(user=user, organization_id=organization_id, q=term).where(Contact.active.is_(True))
+    contacts = db.session.scalars(stmt.order_by(Contact.name, Contact.id).limit(max(1, min(limit, LOOKUP_LIMIT)))).all()
+    return [{"id": c.id, "label": c.name, "hint": c.email or ""} for c in contacts]

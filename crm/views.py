@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -31,7 +32,7 @@ from app.replica import reads_replica
 from crm import csvio, forms, pages, registry, services
 from crm import panels as crm_panels
 from crm.models import OrgKind
-from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, orgs_by_id, submit
+from crm.web import PAGE_SIZE, bp, form_data, next_url, org_choices, org_picker, orgs_by_id, submit
 
 # --- enti ------------------------------------------------------------------------------------
 
@@ -271,7 +272,7 @@ CONTACT_FORM_FIELDS = [
 @permission_required("crm.write")
 def contact_new():
     form = forms.ContactForm()
-    form.organization_id.choices = org_choices()
+    org_picker(form.organization_id)
     if request.method == "GET" and request.args.get("organization_id", type=int):
         form.organization_id.data = request.args.get("organization_id", type=int)
     if form.validate_on_submit():
@@ -288,7 +289,7 @@ def contact_new():
 def contact_edit(contact_id: int):
     contact = services.load_contact(contact_id, current_user)
     form = forms.ContactForm(obj=contact)
-    form.organization_id.choices = org_choices()
+    org_picker(form.organization_id)
     if request.method == "GET":
         form.role.data = contact.role.value
     if form.validate_on_submit():
@@ -413,3 +414,37 @@ def interaction_kind_label(value: Any) -> str:
 
 
 __all__ = ["bp", "OrgKind"]
+
+
+# --- typeahead lookups (session, for app/static/js/combobox.js; the API has /api/v1/lookup/…) ------
+
+
+def _lookup_answer(items: list[dict[str, Any]]) -> Response:
+    response = jsonify({"items": items})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/cerca/enti.json")
+@login_required
+@permission_required("crm.read")
+def lookup_organizations():
+    """At most 20 enti whose name or code matches ``q`` (a referente: only its own)."""
+    from app.api import parse_or_422
+    from app.schemas import LookupArgs
+
+    args = parse_or_422(LookupArgs(), request.args.to_dict())
+    return _lookup_answer(services.lookup_organizations(user=current_user, q=args["q"]))
+
+
+@bp.route("/cerca/contatti.json")
+@login_required
+@permission_required("crm.read")
+def lookup_contacts():
+    """At most 20 contacts whose name or email matches ``q``, of ``organization_id`` when given."""
+    from app.api import parse_or_422
+    from crm.api import ContactLookupArgs
+
+    args = parse_or_422(ContactLookupArgs(), request.args.to_dict())
+    items = services.lookup_contacts(user=current_user, q=args["q"], organization_id=args.get("organization_id"))
+    return _lookup_answer(items)

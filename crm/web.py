@@ -52,6 +52,19 @@ def org_choices(kind: str | None = None) -> list[tuple[int, str]]:
     return [(i, n) for i, n in db.session.execute(stmt.order_by(Organization.name))]
 
 
+PICKER_FROM = 100  # a select longer than this becomes a typeahead
+
+
+def org_picker(field: Any) -> None:
+    """An ente select with every active ente (it works without JavaScript); a long one combobox.js
+    turns into a typeahead searching name and codes."""
+    from app.forms import lookup_attrs
+
+    field.choices = org_choices()
+    if len(field.choices) > PICKER_FROM:
+        field.render_kw = lookup_attrs(url_for("crm.lookup_organizations"))
+
+
 def service_choices() -> list[tuple[int, str]]:
     return [(s.id, s.name) for s in services.list_services()]
 

@@ -24,11 +24,18 @@ from tickets import queries, services
 from tickets.models import Channel, Ticket
 from tickets.schemas import (
     MESSAGE_REQUEST_BODY,
+    ApplyBulkResultSchema,
+    ApplyMacroBulkSchema,
+    ApplyMacroSchema,
+    ApplyResultSchema,
     AttachmentSchema,
     BulkResultSchema,
     BulkSchema,
     CannedSchema,
     LinkSchema,
+    MacroPageSchema,
+    MacroPatchSchema,
+    MacroSchema,
     MergeSchema,
     MessageCreateSchema,
     MessagePageSchema,
@@ -42,6 +49,7 @@ from tickets.schemas import (
 )
 
 bp = Blueprint("tickets_api", __name__, url_prefix=f"{API_PREFIX}/tickets", description="Ticket di assistenza")
+macros_bp = Blueprint("macros_api", __name__, url_prefix=f"{API_PREFIX}/macros", description="Macro dei ticket")
 canned_bp = Blueprint(
     "canned_api", __name__, url_prefix=f"{API_PREFIX}/canned-responses", description="Risposte predefinite"
 )
@@ -266,6 +274,60 @@ def bulk(data: dict[str, Any]):
     return {"updated": result["updated"], "errors": {str(k): v for k, v in result["errors"].items()}}
 
 
+@bp.route("/<int:ticket_id>/apply-macro", methods=["POST"])
+@bp.arguments(ApplyMacroSchema)
+@bp.response(200, ApplyResultSchema)
+@permission_required("tickets.work")
+def apply_macro(data: dict[str, Any], ticket_id: int):
+    """Apply every action of a macro to the ticket, all or nothing (as if done by hand)."""
+    return services.apply_macro(macro_id=data["macro_id"], ticket_id=ticket_id, actor=current_user)
+
+
+@bp.route("/apply-macro", methods=["POST"])
+@bp.arguments(ApplyMacroBulkSchema)
+@bp.response(200, ApplyBulkResultSchema)
+@permission_required("tickets.work")
+def apply_macro_bulk(data: dict[str, Any]):
+    """Apply a macro to many tickets, each all or nothing; refused ones are listed in ``errors``."""
+    result = services.apply_macro_bulk(macro_id=data["macro_id"], ticket_ids=data["ids"], actor=current_user)
+    return {"applied": result["applied"], "errors": {str(k): v for k, v in result["errors"].items()}}
+
+
+@macros_bp.route("")
+class Macros(MethodView):
+    @macros_bp.response(200, MacroPageSchema)
+    @permission_required("tickets.work")
+    def get(self):
+        """The macros, by name (operators see the active ones, administrators all); one page."""
+        return {"items": services.list_macros(active_only=current_user.role != Role.ADMIN), "next_cursor": None}
+
+    @idempotent
+    @macros_bp.arguments(MacroSchema)
+    @macros_bp.response(201, MacroSchema)
+    @permission_required("tickets.admin")
+    def post(self, data: dict[str, Any]):
+        return services.save_macro(actor=current_user, **data)
+
+
+@macros_bp.route("/<int:macro_id>")
+class MacroItem(MethodView):
+    @macros_bp.response(200, MacroSchema)
+    @permission_required("tickets.work")
+    def get(self, macro_id: int):
+        return services.get_macro(macro_id)
+
+    @macros_bp.arguments(MacroPatchSchema(partial=True))
+    @macros_bp.response(200, MacroSchema)
+    @permission_required("tickets.admin")
+    def patch(self, data: dict[str, Any], macro_id: int):
+        return services.save_macro(actor=current_user, macro_id=macro_id, **data)
+
+    @macros_bp.response(204)
+    @permission_required("tickets.admin")
+    def delete(self, macro_id: int):
+        services.delete_macro(macro_id=macro_id, actor=current_user)
+
+
 @canned_bp.route("")
 @canned_bp.response(200, CannedSchema(many=True))
 @permission_required("tickets.work")
@@ -274,7 +336,7 @@ def canned_list():
 
 
 def register(app: Flask) -> None:
-    for blueprint in (bp, canned_bp):
+    for blueprint in (bp, canned_bp, macros_bp):
         if blueprint._got_registered_once:  # a second app in the same process (tests, CLI)
             from app.api import api
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.db import transaction, utcnow
 from app.extensions import db
 from tickets import services
-from tickets.models import CannedResponse, Team, Ticket
+from tickets.models import CannedResponse, Macro, MacroAssign, Team, Ticket, TicketStatus
 
 TEAMS = [
     ("Primo livello", "primolivello@presidio.example.it"),
@@ -208,6 +208,17 @@ NOTES = [
 ]
 
 
+# Macros: name, the canned response they post, their other actions.
+MACROS: list[tuple[str, str, dict[str, Any]]] = [
+    ("Prendi in carico", "Presa in carico", {"assign": MacroAssign.ME, "status": TicketStatus.OPEN}),
+    (
+        "Chiedi informazioni al comune",
+        "Richiesta informazioni",
+        {"status": TicketStatus.PENDING, "add_tags": "attesa-comune"},
+    ),
+]
+
+
 def load(ctx: dict[str, Any]) -> None:
     from tickets.sla import demo as sla_demo
 
@@ -219,6 +230,11 @@ def load(ctx: dict[str, Any]) -> None:
         for title, body in CANNED:
             if db.session.scalar(sa.select(CannedResponse).where(CannedResponse.title == title)) is None:
                 db.session.add(CannedResponse(title=title, body=body, active=True))
+        db.session.flush()
+        for name, canned_title, values in MACROS:
+            if db.session.scalar(sa.select(Macro).where(Macro.name == name)) is None:
+                canned_id = db.session.scalar(sa.select(CannedResponse.id).where(CannedResponse.title == canned_title))
+                db.session.add(Macro(name=name, active=True, canned_id=canned_id, **values))
     ctx.setdefault("summary", {})["tickets_setup"] = {"teams": len(TEAMS), "canned": len(CANNED)}
 
 

@@ -147,10 +147,47 @@ class BulkForm(FlaskForm):
             ("assign", _l("Assegna a…")),
             ("unassign", _l("Togli l'assegnazione")),
             ("status", _l("Cambia stato")),
+            ("macro", _l("Applica una macro")),
         ],
     )
     assignee_id = SelectField(_l("Operatore"), coerce=coerce_int_or_none, validators=[Optional()])
     status = SelectField(_l("Nuovo stato"), choices=STATUS_CHOICES, validators=[Optional()])
+    macro_id = SelectField(_l("Macro"), coerce=coerce_int_or_none, validators=[Optional()])
+
+
+ASSIGN_CHOICES = [
+    ("keep", _l("non cambiare")),
+    ("me", _l("a chi applica la macro")),
+    ("user", _l("all'operatore indicato")),
+    ("nobody", _l("a nessuno (togli l'assegnazione)")),
+]
+
+
+class MacroForm(FlaskForm):
+    """A macro's actions; an empty choice leaves that property of the ticket as it is."""
+
+    once = True  # creates something: a double submit creates it once
+
+    name = StringField(_l("Nome"), validators=[DataRequired(), Length(max=100)])
+    active = BooleanField(_l("Attiva"), default=True)
+    status = SelectField(_l("Stato"), choices=[("", _l("non cambiare"))] + STATUS_CHOICES, default="")
+    priority = SelectField(_l("Priorità"), choices=[("", _l("non cambiare"))] + PRIORITY_CHOICES, default="")
+    assign = SelectField(_l("Assegna"), choices=ASSIGN_CHOICES, default="keep")
+    assignee_id = SelectField(_l("Operatore"), coerce=coerce_int_or_none, validators=[Optional()])
+    team_id = SelectField(_l("Gruppo"), coerce=coerce_int_or_none, validators=[Optional()])
+    canned_id = SelectField(_l("Risposta predefinita da inserire"), coerce=coerce_int_or_none, validators=[Optional()])
+    canned_internal = BooleanField(_l("Inseriscila come nota interna (non inviata all'ente)"))
+    add_tags = StringField(
+        _l("Etichette da aggiungere (separate da virgola)"), validators=[Optional(), Length(max=500)]
+    )
+    remove_tags = StringField(
+        _l("Etichette da togliere (separate da virgola)"), validators=[Optional(), Length(max=500)]
+    )
+
+
+class ApplyMacroForm(FlaskForm):
+    once = True  # may post a canned reply: a double click applies it once
+    macro_id = SelectField(_l("Macro"), coerce=coerce_int_or_none, validators=[DataRequired()])
 
 
 class WorkspaceForm(FlaskForm):

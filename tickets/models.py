@@ -246,6 +246,39 @@ class CannedResponse(TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
 
 
+class MacroAssign(enum.StrEnum):
+    """What a macro does to the assignee: nothing, the operator applying it, a named operator, nobody."""
+
+    KEEP = "keep"
+    ME = "me"
+    USER = "user"
+    NOBODY = "nobody"
+
+
+class Macro(TimestampMixin, Model):
+    """A named set of actions an operator applies to a ticket in one go (status, priority, assignment,
+    a canned reply or note, tags). Applied through the ticket services, so rules, audit, SLA and
+    notifications are those of the same changes made by hand."""
+
+    __tablename__ = "ticket_macros"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    status: Mapped[TicketStatus | None] = mapped_column(sa.Enum(TicketStatus, native_enum=False, length=20))
+    priority: Mapped[Priority | None] = mapped_column(sa.Enum(Priority, native_enum=False, length=20))
+    assign: Mapped[MacroAssign] = mapped_column(
+        sa.Enum(MacroAssign, native_enum=False, length=10), nullable=False, default=MacroAssign.KEEP
+    )
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
+    canned_id: Mapped[int | None] = mapped_column(sa.ForeignKey("canned_responses.id", ondelete="SET NULL"))
+    canned_internal: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    add_tags: Mapped[str] = mapped_column(sa.String(1100), nullable=False, default="")
+    remove_tags: Mapped[str] = mapped_column(sa.String(1100), nullable=False, default="")
+
+
 # Full-text search on PostgreSQL: the ticket's document is its subject (weight A), description (B)
 # and public messages (C). New messages are appended; edits, deletions and moves (merge) rebuild it.
 FTS_DDL = (

@@ -8,9 +8,9 @@ from flask import g
 from marshmallow import EXCLUDE, fields, validate
 
 from app.api import API_PREFIX, PageArgs
-from app.schemas import Schema
+from app.schemas import Schema, page_schema
 from tickets import queries, services
-from tickets.models import Channel, Priority, SlaState, TicketAttachment, TicketStatus
+from tickets.models import Channel, MacroAssign, Priority, SlaState, TicketAttachment, TicketStatus
 
 STATUSES = [s.value for s in TicketStatus]
 
@@ -203,3 +203,67 @@ class CannedSchema(Schema):
     title = fields.String()
     body = fields.String()
     active = fields.Boolean()
+
+
+ASSIGN_MODES = [a.value for a in MacroAssign]
+TAG_LIST = {"type": "array", "items": {"type": "string", "maxLength": 50}, "maxItems": 20}
+
+
+class MacroSchema(Schema):
+    """A macro: the actions applied together. ``assign``: keep, me (who applies it), user
+    (``assignee_id``), nobody. Tags are lists of labels added to and removed from the ticket."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    active = fields.Boolean()
+    status = fields.String(allow_none=True, validate=validate.OneOf(STATUSES))
+    priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
+    assign = fields.String(validate=validate.OneOf(ASSIGN_MODES))
+    assignee_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    canned_id = fields.Integer(allow_none=True, metadata={"description": "a canned response posted on apply"})
+    canned_internal = fields.Boolean(metadata={"description": "post it as an internal note"})
+    add_tags = fields.Method("_add_tags", deserialize="_tags", metadata=TAG_LIST)
+    remove_tags = fields.Method("_remove_tags", deserialize="_tags", metadata=TAG_LIST)
+
+    def _add_tags(self, obj: Any) -> list[str]:
+        return [t for t in (obj.add_tags or "").split(",") if t]
+
+    def _remove_tags(self, obj: Any) -> list[str]:
+        return [t for t in (obj.remove_tags or "").split(",") if t]
+
+    def _tags(self, value: Any) -> list[str]:
+        from marshmallow import ValidationError
+
+        if not isinstance(value, list) or not all(isinstance(t, str) and len(t) <= 50 for t in value):
+            raise ValidationError("una lista di etichette")
+        if len(value) > 20:
+            raise ValidationError("al massimo 20 etichette")
+        return value
+
+
+class MacroPatchSchema(MacroSchema):
+    """Only the fields sent change (used with ``partial=True``)."""
+
+
+MacroPageSchema = page_schema(MacroSchema)
+
+
+class ApplyMacroSchema(Schema):
+    macro_id = fields.Integer(required=True)
+
+
+class ApplyMacroBulkSchema(Schema):
+    macro_id = fields.Integer(required=True)
+    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApplyResultSchema(Schema):
+    ticket_id = fields.Integer()
+    message_id = fields.Integer(allow_none=True)
+    changed = fields.List(fields.String())
+
+
+class ApplyBulkResultSchema(Schema):
+    applied = fields.List(fields.Integer())
+    errors = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "ticket id → why"})

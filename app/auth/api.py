@@ -13,7 +13,7 @@ from app.api import API_PREFIX, PageArgs, idempotent, keyset_page, page, registe
 from app.auth import services
 from app.auth.models import Role, User
 from app.auth.permissions import permission_required
-from app.schemas import Schema, page_schema
+from app.schemas import LookupArgs, LookupPage, Schema, page_schema
 
 ROLES = [r.value for r in Role]
 _ID = validate.Range(min=1, max=2**31 - 1)
@@ -55,6 +55,10 @@ class UserArgs(PageArgs):
 UserPageSchema = page_schema(UserSchema)
 
 
+class UserLookupArgs(LookupArgs):
+    role = fields.String(load_default=None, validate=validate.OneOf([r.value for r in Role]))
+
+
 def init_app(app: Flask) -> None:
     bp = ApiBlueprint("api_users", __name__, url_prefix=f"{API_PREFIX}/users", description="User accounts (admin)")
 
@@ -89,4 +93,18 @@ def init_app(app: Flask) -> None:
         """``active: false`` stops the user's sessions and API tokens at once."""
         return services.admin_update_user(user_id=user_id, data=data, actor=current_user)
 
+    lookup_bp = ApiBlueprint(
+        "api_user_lookup", __name__, url_prefix=f"{API_PREFIX}/lookup", description="Ricerca rapida (typeahead)"
+    )
+
+    @lookup_bp.route("/users")
+    @lookup_bp.arguments(UserLookupArgs, location="query")
+    @lookup_bp.response(200, LookupPage)
+    @permission_required("platform.lookup_users")
+    def lookup_users(args: dict[str, Any]):
+        """At most 20 active users by part of the name or email (staff only), of one role when given."""
+        roles = [args["role"]] if args.get("role") else []
+        return {"items": services.lookup_users(actor=current_user, q=args["q"], roles=roles)}
+
     register_api(app, bp)
+    register_api(app, lookup_bp)

@@ -84,6 +84,7 @@ register(
         "platform.home": EVERYONE,
         "platform.profile": EVERYONE,
         "admin.users": (Role.ADMIN,),
+        "platform.lookup_users": ALL_STAFF,  # the typeahead of users (assignee, new account)
         "admin.audit": (Role.ADMIN,),
         "admin.jobs": (Role.ADMIN,),
     }

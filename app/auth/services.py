@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -403,3 +404,27 @@ def update_user_from_page(
         if password:
             set_password(user=user, password=password, actor=actor)
     return user
+
+
+def lookup_users(*, actor: Any, q: str | None, roles: Iterable[str] = (), limit: int = 20) -> list[dict[str, Any]]:
+    """Active users for a typeahead (staff only): by part of the name or email, of the ``roles``
+    given, at most ``limit`` (20). Each is ``{id, label, hint}`` (hint: the email)."""
+    if actor is not None and getattr(actor, "role", None) == Role.REFERENTE:
+        raise Forbidden("solo il personale cerca gli utenti")
+    term = (q or "").strip().lower()[:100]
+    if not term:
+        return []
+    wanted = []
+    for role in roles:
+        try:
+            wanted.append(Role(role))
+        except ValueError as exc:
+            raise Invalid("ruolo non valido", {"role": [f"ruolo sconosciuto: {role[:30]}"]}) from exc
+    like = f"%{term}%"
+    stmt = sa.select(User).where(
+        User.active.is_(True), sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
+    )
+    if wanted:
+        stmt = stmt.where(User.role.in_(wanted))
+    users = db.session.scalars(stmt.order_by(User.name, User.email, User.id).limit(max(1, min(limit, 20)))).all()
+    return [{"id": u.id, "label": u.display_name, "hint": u.email} for u in users]

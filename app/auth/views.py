@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -129,12 +129,29 @@ def users():
         if created is None:
             all_users = services.list_users()
             return render_template(
-                "auth/users.html", form=form, users=all_users, roles=Role, org_names=_org_names(all_users)
+                "auth/users.html",
+                form=_org_picker(form),
+                users=all_users,
+                roles=Role,
+                org_names=_org_names(all_users),
             ), 422
         flash(_("Utente creato."), "success")
         return redirect(url_for("auth.users"))
     users = services.list_users(role=request.args.get("role") or None, q=request.args.get("q") or None)
-    return render_template("auth/users.html", form=form, users=users, roles=Role, org_names=_org_names(users))
+    return render_template(
+        "auth/users.html", form=_org_picker(form), users=users, roles=Role, org_names=_org_names(users)
+    )
+
+
+def _org_picker(form):
+    """The ente field as a typeahead (an id or a code typed by hand still works without JavaScript)."""
+    from app.directory import names
+    from app.forms import lookup_attrs
+
+    raw = str(form.organization_id.data or "").strip()
+    label = names("organization", {int(raw)}).get(int(raw), raw) if raw.isdigit() and len(raw) < 10 else raw
+    form.organization_id.render_kw = lookup_attrs(url_for("crm.lookup_organizations"), label=label)
+    return form
 
 
 def _org_names(users) -> dict[int, str]:
@@ -189,7 +206,9 @@ def edit_user(user_id: int):
     elif request.method == "POST":
         status = 422
     tokens = services.list_tokens(user=user, actor=current_user)
-    return render_template("auth/user_edit.html", form=form, user=user, tokens=tokens, revoke_form=EmptyForm()), status
+    return render_template(
+        "auth/user_edit.html", form=_org_picker(form), user=user, tokens=tokens, revoke_form=EmptyForm()
+    ), status
 
 
 @bp.route("/admin/utenti/<int:user_id>/token/<int:token_id>/revoca", methods=["POST"])
@@ -200,3 +219,18 @@ def admin_revoke_token(user_id: int, token_id: int):
     services.admin_revoke_token(user_id=user_id, token_id=token_id, actor=current_user)
     flash(_("Token revocato."), "success")
     return redirect(url_for("auth.edit_user", user_id=user_id))
+
+
+@bp.route("/cerca/utenti.json")
+@login_required
+@permission_required("platform.lookup_users")
+def lookup_users():
+    """At most 20 active users whose name or email matches ``q`` (``role`` narrows), for combobox.js."""
+    from app.api import parse_or_422
+    from app.auth.api import UserLookupArgs
+
+    args = parse_or_422(UserLookupArgs(), request.args.to_dict())
+    roles = [args["role"]] if args.get("role") else []
+    response = jsonify({"items": services.lookup_users(actor=current_user, q=args["q"], roles=roles)})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1108,6 +1108,49 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_imports")),
     )
     op.create_table(
+        "ticket_macros",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("NEW", "OPEN", "PENDING", "RESOLVED", "CLOSED", name="ticketstatus", native_enum=False, length=20),
+            nullable=True,
+        ),
+        sa.Column(
+            "priority",
+            sa.Enum("LOW", "NORMAL", "HIGH", "URGENT", name="priority", native_enum=False, length=20),
+            nullable=True,
+        ),
+        sa.Column(
+            "assign",
+            sa.Enum("KEEP", "ME", "USER", "NOBODY", name="macroassign", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("canned_id", sa.Integer(), nullable=True),
+        sa.Column("canned_internal", sa.Boolean(), nullable=False),
+        sa.Column("add_tags", sa.String(length=1100), nullable=False),
+        sa.Column("remove_tags", sa.String(length=1100), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"], ["users.id"], name=op.f("fk_ticket_macros_assignee_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["canned_id"],
+            ["canned_responses.id"],
+            name=op.f("fk_ticket_macros_canned_id_canned_responses"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_ticket_macros_team_id_teams"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_macros")),
+        sa.UniqueConstraint("name", name=op.f("uq_ticket_macros_name")),
+    )
+    op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
@@ -2549,6 +2592,7 @@ def downgrade():
         batch_op.drop_index("ix_tickets_assignee_status")
 
     op.drop_table("tickets")
+    op.drop_table("ticket_macros")
     op.drop_table("payment_imports")
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.drop_index("ix_interactions_org_at")

@@ -75,6 +75,14 @@ from tickets.services.links import (
     merge_tickets,
     unlink_tickets,
 )
+from tickets.services.macros import (
+    apply_macro,
+    apply_macro_bulk,
+    delete_macro,
+    get_macro,
+    list_macros,
+    save_macro,
+)
 from tickets.services.numbering import (
     NUMBER_PREFIX,
     _next_number_counter,
@@ -242,6 +250,12 @@ __all__ = [
     "touch_presence",
     "next_ticket_id",
     "upload_limits",
+    "list_macros",
+    "get_macro",
+    "save_macro",
+    "delete_macro",
+    "apply_macro",
+    "apply_macro_bulk",
 ]
 
 from tickets.seams import is_business_time, open_tickets_of, portal_url, staff_replies_since  # noqa: E402, F401

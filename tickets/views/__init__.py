@@ -5,10 +5,13 @@ from __future__ import annotations
 from tickets.views.admin import (
     canned,
     canned_delete,
+    macro_delete,
+    macros,
     teams,
 )
 from tickets.views.detail import (
     SAFE_INLINE_TYPES,
+    apply_macro,
     assign,
     attach,
     detail,
@@ -109,6 +112,9 @@ __all__ = [
     "canned",
     "canned_delete",
     "teams",
+    "macros",
+    "macro_delete",
+    "apply_macro",
     "portal_home",
     "portal_new",
     "portal_detail",

@@ -11,9 +11,10 @@ from app.flashing import submit
 from tickets import services
 from tickets.forms import (
     CannedForm,
+    MacroForm,
     TeamForm,
 )
-from tickets.views.helpers import bp
+from tickets.views.helpers import _operator_choices, _team_choices, bp
 
 
 @bp.route("/ticket/risposte-predefinite", methods=["GET", "POST"])
@@ -59,3 +60,62 @@ def teams():
             flash(_("Gruppo creato."), "success")
             return redirect(url_for("tickets.teams"))
     return render_template("tickets/teams.html", form=form, teams=services.list_teams(active_only=False))
+
+
+def _macro_form(item=None) -> MacroForm:
+    if item is not None:
+        form = MacroForm(
+            obj=item,
+            status=item.status.value if item.status else "",
+            priority=item.priority.value if item.priority else "",
+            assign=item.assign.value,
+            add_tags=item.add_tags.replace(",", ", "),
+            remove_tags=item.remove_tags.replace(",", ", "),
+        )
+    else:
+        form = MacroForm()
+    form.assignee_id.choices = _operator_choices()
+    form.team_id.choices = [("", _("non cambiare"))] + _team_choices()[1:]
+    form.canned_id.choices = [("", _("— nessuna —"))] + [(c.id, c.title) for c in services.list_canned()]
+    return form
+
+
+@bp.route("/ticket/macro", methods=["GET", "POST"])
+@bp.route("/ticket/macro/<int:macro_id>", methods=["GET", "POST"])
+@login_required
+@permission_required("tickets.admin")
+def macros(macro_id: int | None = None):
+    """The macros: the list, and a new one or the one being changed next to it."""
+    item = services.get_macro(macro_id) if macro_id else None
+    form = _macro_form(item)
+    if form.validate_on_submit():
+        saved = submit(
+            form,
+            services.save_macro,
+            macro_id=macro_id,
+            name=form.name.data,
+            active=form.active.data,
+            status=form.status.data or None,
+            priority=form.priority.data or None,
+            assign=form.assign.data,
+            assignee_id=form.assignee_id.data,
+            team_id=form.team_id.data,
+            canned_id=form.canned_id.data,
+            canned_internal=form.canned_internal.data,
+            add_tags=form.add_tags.data or "",
+            remove_tags=form.remove_tags.data or "",
+            actor=current_user,
+        )
+        if saved is not None:
+            flash(_("Macro salvata."), "success")
+            return redirect(url_for("tickets.macros"))
+    return render_template("tickets/macros.html", form=form, item=item, items=services.list_macros(active_only=False))
+
+
+@bp.route("/ticket/macro/<int:macro_id>/elimina", methods=["POST"])
+@login_required
+@permission_required("tickets.admin")
+def macro_delete(macro_id: int):
+    services.delete_macro(macro_id=macro_id, actor=current_user)
+    flash(_("Macro eliminata."), "success")
+    return redirect(url_for("tickets.macros"))

@@ -12,6 +12,7 @@ from app.flashing import flashes_errors
 from app.storage import send_download
 from tickets import services
 from tickets.forms import (
+    ApplyMacroForm,
     AssignForm,
     NumberForm,
     PropertiesForm,
@@ -90,8 +91,19 @@ def detail(ticket_id: int):
         sla_fields=_sla_fields(ticket),
         panel_form=workspace_form(ticket, tags),
         requesters=requesters,
+        macro_form=_macro_form(),
         last_message_id=max((e["message"].id for e in timeline if e["kind"] == "message"), default=0),
     )
+
+
+def _macro_form() -> ApplyMacroForm | None:
+    """The ticket page's "apply a macro" control; none when no macro is active."""
+    macros = services.list_macros()
+    if not macros:
+        return None
+    form = ApplyMacroForm(prefix="macro")
+    form.macro_id.choices = [(m.id, m.name) for m in macros]
+    return form
 
 
 def _to_ticket(ticket_id: int, **_: object) -> str:
@@ -124,6 +136,24 @@ def reply(ticket_id: int):
     )
     flash(_("Nota interna aggiunta.") if message.internal else _("Risposta inviata."), "success")
     return _back(message.ticket_id)
+
+
+@bp.route("/ticket/<int:ticket_id>/macro", methods=["POST"])
+@login_required
+@permission_required("tickets.work")
+@flashes_errors(_to_ticket)
+def apply_macro(ticket_id: int):
+    """Apply the chosen macro to this ticket: every action or none."""
+    form = ApplyMacroForm(prefix="macro")
+    form.macro_id.choices = [(m.id, m.name) for m in services.list_macros()]
+    if not form.validate_on_submit():
+        raise Invalid(_("Scegli una macro."), {"macro_id": [_("obbligatorio")]})
+    done = services.apply_macro(macro_id=form.macro_id.data, ticket_id=ticket_id, actor=current_user)
+    if done["changed"] or done["message_id"]:
+        flash(_("Macro applicata."), "success")
+    else:
+        flash(_("Macro applicata: il ticket era già così."), "info")
+    return _back(ticket_id)
 
 
 @bp.route("/ticket/<int:ticket_id>/stato", methods=["POST"])

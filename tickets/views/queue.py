@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.auth.permissions import permission_required
 from app.flashing import submit
+from app.forms import lookup_attrs
 from tickets import choices, services
 from tickets.forms import (
     BulkForm,
@@ -80,7 +81,7 @@ def queue():
         view=view,
         q=q,
         sort=sort,
-        bulk=BulkForm(),
+        bulk=_bulk_form(),
         statuses=list(TicketStatus),
         priorities=list(Priority),
         channels=list(Channel),
@@ -101,12 +102,18 @@ def list_options(kind: str):
     return response.make_conditional(request)
 
 
+def _bulk_form() -> BulkForm:
+    form = BulkForm()
+    form.assignee_id.choices = _operator_choices()
+    form.macro_id.choices = [("", _("— nessuna —"))] + [(m.id, m.name) for m in services.list_macros()]
+    return form
+
+
 @bp.route("/ticket/bulk", methods=["POST"])
 @login_required
 @permission_required("tickets.work")
 def bulk():
-    form = BulkForm()
-    form.assignee_id.choices = _operator_choices()
+    form = _bulk_form()
     if not form.validate_on_submit():
         abort(400)
     raw = request.form.getlist("ticket_ids")
@@ -116,6 +123,8 @@ def bulk():
     if not ids:
         flash(_("Seleziona almeno un ticket."), "warning")
         return redirect(request.referrer or url_for("tickets.queue"))
+    if form.action.data == "macro":
+        return _bulk_macro(form, ids)
     kwargs = {}
     if form.action.data == "assign_me":
         kwargs["assignee_id"] = current_user.id
@@ -132,12 +141,29 @@ def bulk():
     return redirect(request.referrer or url_for("tickets.queue"))
 
 
+def _bulk_macro(form: BulkForm, ids: list[int]):
+    """The queue's "apply a macro": each ticket all or nothing, a message for each one refused."""
+    back = redirect(request.referrer or url_for("tickets.queue"))
+    if not form.macro_id.data:
+        flash(_("Scegli la macro da applicare."), "warning")
+        return back
+    result = submit(None, services.apply_macro_bulk, macro_id=form.macro_id.data, ticket_ids=ids, actor=current_user)
+    if result is None:
+        return back
+    flash(_("Macro applicata a %(n)d ticket.", n=len(result["applied"])), "success")
+    for ticket_id, message in result["errors"].items():
+        flash(_("Ticket %(id)s: macro non applicata (%(msg)s)", id=ticket_id, msg=message), "error")
+    return back
+
+
 @bp.route("/ticket/nuovo", methods=["GET", "POST"])
 @login_required
 @permission_required("tickets.work")
 def new():
     form = TicketForm()
     form.organization_id.choices = _org_choices()
+    if len(form.organization_id.choices) > 100:  # a long select becomes a typeahead (combobox.js)
+        form.organization_id.render_kw = lookup_attrs(url_for("crm.lookup_organizations"))
     form.service_id.choices = _service_choices()
     form.team_id.choices = _team_choices()
     form.assignee_id.choices = _operator_choices()
