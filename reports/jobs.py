@@ -1,4 +1,4 @@
-"""Report jobs: the fact table and its daily rollups kept up to date, the 80% hours warning, scheduled reports, alerts."""
+"""Report jobs: the facts and their daily rollups kept up to date, the 80% hours warning, schedules, alerts."""
 
 from __future__ import annotations
 
