@@ -372,24 +372,64 @@ class Figures:
     backlog_end: int | None  # open at the end of the window (the totals row)
 
 
-def _rollup_rows(grain: tuple[str, ...], query: Query, *where: Any) -> list[Any]:
+_COUNTS = ("created", "resolved", "reopened", "sla_met", "sla_breached", "csat_sum", "csat_count")
+
+
+def _rollup_tallies(grain: tuple[str, ...], query: Query, by: str | None, live: set[dt.date]) -> dict[Any, Tally]:
+    """The clean days of the window summed in PostgreSQL per key (``by``: a dimension, ``month`` or
+    ``week``; None: one total), histograms merged there too (``jsonb_each_text``): the answer is a few
+    rows per key however many days and values the window holds."""
     r = DailyRollup
-    filters = [getattr(r, col) == value for col, value in query.filters]
-    cols = [getattr(r, DIMENSIONS[d]) for d in grain]
-    stmt = sa.select(
-        r.day,
-        *cols,
-        r.created,
-        r.resolved,
-        r.reopened,
-        r.sla_met,
-        r.sla_breached,
-        r.csat_sum,
-        r.csat_count,
-        r.first_response_hist,
-        r.resolution_hist,
-    ).where(r.grain == grain_name(grain), *filters, *where)
-    return list(db.session.execute(stmt))
+    where = [
+        r.grain == grain_name(grain),
+        r.day.between(query.start_day, query.end_day),
+        *(getattr(r, c) == v for c, v in query.filters),
+    ]
+    if live:
+        where.append(r.day.not_in(sorted(live)))
+    if by in ("month", "week"):
+        key: Any = sa.func.to_char(r.day, "YYYY-MM" if by == "month" else 'IYYY-"W"IW')
+    elif by is not None:
+        key = getattr(r, DIMENSIONS[by])
+    else:
+        key = None
+    keys = [key] if key is not None else []
+    out: dict[Any, Tally] = {}
+    counts = sa.select(*keys, *(sa.func.sum(getattr(r, c)) for c in _COUNTS)).where(*where)
+    for row in db.session.execute(counts.group_by(*keys) if keys else counts):
+        values = row[len(keys) :]
+        if values[0] is None:  # no rows at all (an aggregate without GROUP BY)
+            continue
+        t = out[row[0] if keys else None] = Tally()
+        for name, value in zip(_COUNTS, values, strict=True):
+            setattr(t, name, int(value or 0))
+    # Both histograms in one statement: the resolution buckets are numbered after the first response ones.
+    offset = len(EDGES)
+    hist = sa.func.jsonb_each_text(r.first_response_hist).table_valued("key", "value").lateral()
+    res = sa.func.jsonb_each_text(r.resolution_hist).table_valued("key", "value").lateral()
+    both = sa.union_all(
+        sa.select(*keys, sa.cast(hist.c.key, sa.Integer).label("b"), sa.cast(hist.c.value, sa.Integer).label("c"))
+        .select_from(r)
+        .join(hist, sa.true())
+        .where(*where),
+        sa.select(
+            *keys, (sa.cast(res.c.key, sa.Integer) + offset).label("b"), sa.cast(res.c.value, sa.Integer).label("c")
+        )
+        .select_from(r)
+        .join(res, sa.true())
+        .where(*where),
+    ).subquery()
+    sub_keys = [both.c[0]] if keys else []
+    stmt = sa.select(*sub_keys, both.c.b, sa.func.sum(both.c.c)).group_by(*sub_keys, both.c.b)
+    for row in db.session.execute(stmt):
+        k = row[0] if keys else None
+        b, c = int(row[-2]), int(row[-1])
+        t = out.setdefault(k, Tally())
+        if b >= offset:
+            t.resolution[b - offset] += c
+        else:
+            t.first_response[b] += c
+    return out
 
 
 def _backlog_sums(
@@ -417,7 +457,7 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
     timed = query.group_by in TIME_GROUPS
     total_grain = grain_of(filter_dims)
     grain = total_grain if timed else grain_of([*filter_dims, query.group_by])
-    if grain is None or total_grain is None:
+    if grain is None or total_grain is None or db.session.get_bind().dialect.name != "postgresql":
         return None
     first = first_fact_day()
     if first is None:
@@ -448,24 +488,18 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
     def in_window(day: dt.date) -> bool:
         return query.start_day <= day <= query.end_day
 
-    by_key: dict[Any, Tally] = {}
-    totals = Tally() if with_totals else None
-    window = [DailyRollup.day.between(query.start_day, query.end_day)]
-    for row in _rollup_rows(grain, query, *window):
-        if row.day in live:
-            continue
-        by_key.setdefault(key_of(row.day, tuple(row[1 : 1 + len(grain)])), Tally()).add_row(row)
+    by_key = _rollup_tallies(grain, query, query.group_by, live)
     for (g, day, values), t in live_tallies.items():
         if g == grain and in_window(day):
             by_key.setdefault(key_of(day, values), Tally()).add(t)
-    if totals is not None:
+    totals = None
+    if with_totals:
+        totals = Tally()
         if grain == total_grain and timed:
             for t in by_key.values():
                 totals.add(t)
         else:
-            for row in _rollup_rows(total_grain, query, *window):
-                if row.day not in live:
-                    totals.add_row(row)
+            totals = _rollup_tallies(total_grain, query, None, live).get(None, Tally())
             for (g, day, _values), t in live_tallies.items():
                 if g == total_grain and in_window(day):
                     totals.add(t)
