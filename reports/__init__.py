@@ -14,3 +14,6 @@ def init_app(app: Flask) -> None:
 
     api.register(app)
     panels.register()
+    from reports.cli import reports_cli
+
+    app.cli.add_command(reports_cli)

@@ -1,7 +1,8 @@
 """The fact table: per ticket, its first response and resolution times in business minutes of its
 SLA calendar (the clock ``tickets.sla`` runs: pauses while pending excluded), whether its SLA was met,
 whether it was reopened, its rating. Computed once per change of the ticket by ``refresh_facts``
-(a periodic job), so a report over a year of tickets is a few indexed aggregates, not a clock each."""
+(a periodic job), so a report over a year of tickets is a few indexed aggregates, not a clock each.
+Every rewrite marks the days it touches (old and new) for the daily rollups (``reports.rollups``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from app.db import transaction, utcnow
 from app.extensions import db
 from reports.models import TicketFact
+from reports.rollups import mark_dirty
 from tickets.models import Ticket, TicketMessage, TicketStatus, TicketStatusChange
 from tickets.sla.engine import pauses_from_history, sla_config
 from tickets.sla.models import TicketSla
@@ -148,6 +150,10 @@ def compute_facts(ticket_ids: Sequence[int]) -> int:
                 "computed_at": now,
             }
         )
+    old = db.session.execute(
+        sa.select(TicketFact.created_at, TicketFact.resolved_at).where(TicketFact.ticket_id.in_(ids))
+    ).all()
+    mark_dirty([*(t for pair in old for t in pair), *(t for r in rows for t in (r["created_at"], r["resolved_at"]))])
     _upsert(rows)
     return len(rows)
 

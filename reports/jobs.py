@@ -1,4 +1,4 @@
-"""Report jobs: the fact table kept up to date, the 80% hours warning, scheduled reports, alerts."""
+"""Report jobs: the facts and their daily rollups kept up to date, the 80% hours warning, schedules, alerts."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ def refresh_facts_job() -> None:
 def sweep_facts_job() -> None:
     """Every ticket whose facts differ, whatever its ``updated_at`` (a change the incremental pass missed)."""
     from reports.facts import refresh_facts
+    from reports.rollups import rollup
 
     refresh_facts(full=True)
+    rollup()
 
 
 @periodic("reports.hours_warning", seconds=3600)
@@ -41,3 +43,13 @@ def alerts_job() -> None:
 
     refresh_facts()
     check_alerts()
+
+
+@periodic("reports.rollup", seconds=300)
+def rollup_job() -> None:
+    """The days touched since the last run rolled up again (after the facts they are made of)."""
+    from reports.facts import refresh_facts
+    from reports.rollups import rollup
+
+    refresh_facts()
+    rollup()

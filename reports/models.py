@@ -1,5 +1,5 @@
-"""Report tables: one fact row per ticket (business minutes computed once, by a job), scheduled
-reports, threshold alerts and the record of what was already sent (once per breach)."""
+"""Report tables: one fact row per ticket (business minutes computed once, by a job), daily rollups of
+the facts, scheduled reports, threshold alerts and the record of what was already sent (once per breach)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,51 @@ class TicketFact(Model):
     # The ticket's ``updated_at`` when this row was computed: a different value means "recompute".
     source_updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class DailyRollup(Model):
+    """One day's ticket figures at one grain (``reports.rollups``): the totals of the day (grain ``""``)
+    or per value of one or two dimensions (grain ``"channel"``, ``"channel+team"``); the dimensions
+    outside the grain are NULL. Rebuilt day by day from the fact table by ``reports.rollups.rollup``
+    (never edited by hand).
+
+    ``created`` basis (tickets opened that day): ``created``, ``sla_met``, ``sla_breached`` and the
+    first response histogram; ``resolved`` basis (resolved that day): ``resolved``, ``reopened``, the
+    ratings and the resolution histogram. A histogram is ``{"bucket index": count}`` over
+    ``reports.rollups.EDGES``."""
+
+    __tablename__ = "report_daily_rollups"
+    __table_args__ = (sa.Index("ix_report_rollups_grain_day", "grain", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    grain: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    organization_id: Mapped[int | None] = mapped_column(sa.Integer)
+    service_id: Mapped[int | None] = mapped_column(sa.Integer)
+    team_id: Mapped[int | None] = mapped_column(sa.Integer)
+    assignee_id: Mapped[int | None] = mapped_column(sa.Integer)
+    channel: Mapped[str | None] = mapped_column(sa.String(10))
+    priority: Mapped[str | None] = mapped_column(sa.String(10))
+    created: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    resolved: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    reopened: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    sla_met: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    sla_breached: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    csat_sum: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    csat_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    first_response_hist: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    resolution_hist: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+class RollupDay(Model):
+    """A local day the rollups know: ``dirty`` when a fact of that day changed since it was rolled up
+    (set in the fact's own transaction); a clean day's rollup rows are exact."""
+
+    __tablename__ = "report_rollup_days"
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    dirty: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    rolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ScheduleKind(enum.StrEnum):
