@@ -252,6 +252,12 @@ def _set_services(agreement: Agreement, service_ids: Iterable[int]) -> None:
     db.session.expire(agreement, ["services"])
 
 
+def check_agreement(**data: Any) -> None:
+    """Every refusal the terms of a convenzione would meet, without saving anything (a form shows
+    them all at once, not in two rounds)."""
+    clean_agreement({k: v for k, v in data.items() if k in AGREEMENT_FIELDS})
+
+
 def create_agreement(*, actor: Any = None, **data: Any) -> Agreement:
     unknown = set(data) - set(AGREEMENT_FIELDS)
     if unknown:

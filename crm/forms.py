@@ -98,6 +98,13 @@ class ContactForm(FlaskForm):
     notes = TextAreaField(_l("Note"), validators=[Optional()])
 
 
+def int_or_none(value: object) -> int | None:
+    """An optional id from a select: the empty choice is None, not a coercion error."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
 class ServiceForm(FlaskForm):
     once = True  # creates something: a double submit creates it once
     code = StringField(_l("Codice"), validators=[DataRequired(), Length(max=40)])
@@ -109,13 +116,20 @@ class ServiceForm(FlaskForm):
 
 class AgreementForm(FlaskForm):
     once = True  # creates something: a double submit creates it once
-    organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
+    organization_id = SelectField(
+        _l("Ente"), coerce=int_or_none, validate_choice=False, validators=[DataRequired(message=_l("Scegli l'ente."))]
+    )
     code = StringField(_l("Codice (vuoto: assegnato in automatico)"), validators=[Optional(), Length(max=40)])
     protocol_number = StringField(_l("Numero di protocollo"), validators=[Optional(), Length(max=60)])
     title = StringField(_l("Oggetto"), validators=[Optional(), Length(max=300)])
     start_date = DateField(_l("Data di inizio"), validators=[DataRequired()])
     end_date = DateField(_l("Data di fine"), validators=[DataRequired()])
-    service_ids = SelectMultipleField(_l("Servizi inclusi"), coerce=int, validate_choice=False)
+    service_ids = SelectMultipleField(
+        _l("Servizi inclusi"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Scegli almeno un servizio."))],
+    )
     billing_document = SelectField(_l("Documento di addebito"), choices=BILLING_CHOICES)
     annual_fee_fixed = MoneyField(_l("Quota fissa annua (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     fee_per_inhabitant = MoneyField(_l("Quota per abitante (€)"), places=4, validators=[Optional(), NumberRange(min=0)])
@@ -134,6 +148,7 @@ class AgreementForm(FlaskForm):
 
 
 class BulkAgreementForm(AgreementForm):
+    organization_id = None  # type: ignore[assignment]  # many enti, chosen below
     organization_ids = SelectMultipleField(_l("Enti"), coerce=int, validate_choice=False)
     activate = BooleanField(_l("Attiva subito le convenzioni"))
 

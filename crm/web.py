@@ -42,7 +42,7 @@ def submit(form: Form, func: Callable[..., Any], **kwargs: Any) -> Any:
 
 
 def form_data(form: Form, fields: list[str]) -> dict[str, Any]:
-    return {f: getattr(form, f).data for f in fields if hasattr(form, f)}
+    return {f: getattr(form, f).data for f in fields if getattr(form, f, None) is not None}
 
 
 def org_choices(kind: str | None = None) -> list[tuple[int, str]]:
