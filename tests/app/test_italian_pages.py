@@ -105,6 +105,19 @@ def test_demo_pages_in_italian_show_no_raw_enum_value_and_no_failed_job(app, db,
     failed = db.session.scalars(sa.select(OutboxJob).where(OutboxJob.status == JobStatus.FAILED)).all()
     assert [(j.name, (j.last_error or "")[-300:]) for j in failed] == []
 
+    from app.auth.models import Role, User
+    from crm.models import Contact
+
+    # each demo referente is its own contact (same name and email), and no other contact of the demo
+    # has portal access without an account of its own
+    referenti = db.session.scalars(sa.select(User).where(User.role == Role.REFERENTE)).all()
+    assert len(referenti) == 3
+    for user in referenti:
+        contact = db.session.get(Contact, user.contact_id)
+        assert (contact.name, contact.email, contact.organization_id) == (user.name, user.email, user.organization_id)
+    portal_contacts = set(db.session.scalars(sa.select(Contact.id).where(Contact.portal_access.is_(True))))
+    assert portal_contacts == {u.contact_id for u in referenti}
+
     from billing.models import Invoice
     from crm.models import Agreement, Organization
     from tickets.models import Ticket
