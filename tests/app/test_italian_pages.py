@@ -157,6 +157,7 @@ def test_demo_pages_in_italian_show_no_raw_enum_value_and_no_failed_job(app, db,
         "/report/pianificazioni",
         "/contact-center/telefono/registro",
         "/contact-center/telefono/sms",
+        "/contact-center/telefono/menu",
     ]
     portal_pages = ["/portale", "/ragioneria/fatture"]
     values = raw_values()
@@ -182,8 +183,23 @@ def test_demo_pages_in_italian_show_no_raw_enum_value_and_no_failed_job(app, db,
             if page.status_code != 200:
                 continue
             seen += 1
-            found = raw_enum_values_in(page.get_data(as_text=True), values)
+            html = page.get_data(as_text=True)
+            title = re.search(r"<title>(.*?)</title>", html, re.S)
+            assert title and "<" not in title.group(1), path
+            found = raw_enum_values_in(html, values)
             if found:
                 problems[f"{email} {path}"] = found
     assert seen > 40
     assert problems == {}
+
+
+def test_no_tab_title_holds_markup():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    bad = []
+    for path in root.rglob("*.html"):
+        for block in re.findall(r"{% block title %}(.*?){% endblock %}", path.read_text(), re.S):
+            if "<" in block or "\n" in block:
+                bad.append(str(path.relative_to(root)))
+    assert bad == []
