@@ -203,3 +203,32 @@ def test_no_tab_title_holds_markup():
             if "<" in block or "\n" in block:
                 bad.append(str(path.relative_to(root)))
     assert bad == []
+
+
+def test_email_validator_messages_are_italian(app):
+    import pytest
+    from flask_babel import force_locale
+
+    from app.errors import Invalid
+    from app.text import email_problem
+    from crm import validators
+
+    with app.test_request_context("/"), force_locale("it"):
+        from email_validator import EmailNotValidError, validate_email
+
+        for address, expected in (
+            ("comune.bari.it", "Manca il simbolo @."),
+            ("@comune.it", "Manca la parte prima della @."),
+            ("urp@comune", "Il dominio dopo la @ non è valido (manca il punto?)."),
+            ("u rp@comune.it", "Contiene caratteri non ammessi: SPACE"),
+        ):
+            with pytest.raises(EmailNotValidError) as caught:
+                validate_email(address, check_deliverability=False)
+            assert email_problem(caught.value) == expected
+        with pytest.raises(Invalid) as refused:
+            validators.email_address("comune.bari.it")
+        assert "@-sign" not in str(refused.value.fields) and "Manca il simbolo @." in str(refused.value.fields)
+    with app.test_request_context("/"), force_locale("en"):
+        with pytest.raises(EmailNotValidError) as caught:
+            validate_email("comune.bari.it", check_deliverability=False)
+        assert email_problem(caught.value) == "The @ sign is missing."
