@@ -54,6 +54,11 @@ def choices(cls: type[enum.Enum]) -> list[tuple[str, Any]]:
     return [(str(m.value), labels[str(m.value)]) for m in cls]
 
 
+def labels_of(cls: type[enum.Enum]) -> dict[str, Any]:
+    """value → lazy label of one enum (for code that keys by plain values)."""
+    return dict(_BY_CLASS[cls])
+
+
 def registered() -> Iterator[tuple[type[enum.Enum], Mapping[str, Any]]]:
     """Every registered enum and its labels (tests walk them)."""
     yield from _BY_CLASS.items()

@@ -17,40 +17,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import FlaskForm, MoneyField
+from app.labels import choices
+from crm.models import AgreementStatus, ContactRole, InteractionKind, OrgKind
 
-KIND_CHOICES = [
-    ("comune", _l("Comune")),
-    ("unione_comuni", _l("Unione di comuni")),
-    ("unione_montana", _l("Unione montana")),
-    ("provincia", _l("Provincia")),
-    ("altro", _l("Altro ente")),
-]
-ROLE_CHOICES = [
-    ("sindaco", _l("Sindaco")),
-    ("segretario", _l("Segretario comunale")),
-    ("rtd", _l("RTD — responsabile per la transizione al digitale")),
-    ("responsabile_si", _l("Responsabile servizi informativi")),
-    ("ragioneria", _l("Ragioneria")),
-    ("altro", _l("Altro")),
-]
-STATUS_CHOICES = [
-    ("draft", _l("Bozza")),
-    ("active", _l("Attiva")),
-    ("suspended", _l("Sospesa")),
-    ("expired", _l("Scaduta")),
-    ("terminated", _l("Cessata")),
-]
+KIND_CHOICES = choices(OrgKind)
+ROLE_CHOICES = choices(ContactRole)
+STATUS_CHOICES = choices(AgreementStatus)
 BILLING_CHOICES = [
     ("richiesta_pagamento", _l("Richiesta di pagamento (fuori campo IVA)")),
     ("fattura", _l("Fattura elettronica (FatturaPA)")),
 ]
 SLA_CHOICES = [("base", _l("Base")), ("standard", _l("Standard")), ("premium", _l("Premium"))]
-INTERACTION_CHOICES = [
-    ("meeting", _l("Incontro")),
-    ("call", _l("Telefonata")),
-    ("email", _l("Email")),
-    ("note", _l("Nota")),
-]
+INTERACTION_CHOICES = choices(InteractionKind)
 
 
 class OrganizationForm(FlaskForm):
