@@ -232,3 +232,30 @@ def test_email_validator_messages_are_italian(app):
         with pytest.raises(EmailNotValidError) as caught:
             validate_email("comune.bari.it", check_deliverability=False)
         assert email_problem(caught.value) == "The @ sign is missing."
+
+
+def test_label_registry_refuses_a_member_without_label_and_reads_plain_values():
+    import enum
+
+    import pytest
+
+    from app.labels import choices, enum_labels
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+        BLUE = "blue"
+
+    with pytest.raises(ValueError, match="blue"):
+        enum_labels(Colour, {"red": "Rosso"})
+    enum_labels(Colour, {Colour.RED: "Rosso", "blue": "Blu"}, name="TestColour")
+    try:
+        assert label(Colour.BLUE) == "Blu"
+        assert label("red", "TestColour") == "Rosso"
+        assert label("green", "TestColour") == "green"
+        assert label(None) == ""
+        assert choices(Colour) == [("red", "Rosso"), ("blue", "Blu")]
+    finally:  # the registry is the app's: leave no test enum behind
+        from app import labels
+
+        labels._BY_CLASS.pop(Colour, None)
+        labels._BY_NAME.pop("TestColour", None)
