@@ -8,6 +8,7 @@ import enum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Money, TimestampMixin, UTCDateTime, utcnow
@@ -79,7 +80,7 @@ enum_labels(
         "draft": _l("Bozza"),
         "active": _l("Attiva"),
         "suspended": _l("Sospesa"),
-        "expired": _l("Scaduta"),
+        "expired": lazy_pgettext("convenzione", "Scaduta"),
         "terminated": _l("Cessata"),
     },
 )
