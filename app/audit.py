@@ -1,6 +1,7 @@
 """Append-only audit log of every change to every audited model.
 
-A model opts in with ``__audit__ = True`` (and may hide columns with ``__audit_exclude__``). The
+A model opts in with ``__audit__ = True`` and names itself for people with ``__audit_label__`` (a lazy
+string: "Richiesta", not "tickets"); it may hide columns with ``__audit_exclude__``. The
 session listener records creates, updates (with each changed field's before and after) and deletes,
 with the acting user set by ``transaction(actor=...)`` and the request id, in the same transaction
 as the change itself.
@@ -213,3 +214,32 @@ def query_entries(
     if before_id:
         stmt = stmt.where(AuditEntry.id < before_id)
     return list(db.session.scalars(stmt))
+
+
+def audited_types() -> dict[str, str]:
+    """Every audited table and the reader's name for it, sorted by that name (from the models: a
+    DISTINCT over millions of audit rows would be a full scan)."""
+    names = {
+        m.class_.__tablename__: str(getattr(m.class_, "__audit_label__", m.class_.__tablename__))
+        for m in db.Model.registry.mappers  # type: ignore[attr-defined]
+        if getattr(m.class_, "__audit__", False)
+    }
+    return dict(sorted(names.items(), key=lambda kv: kv[1].casefold()))
+
+
+def shown_value(object_type: str, field: str, value: Any) -> str:
+    """A recorded value as people read it: an enum column's value by its label, the rest as stored."""
+    from app.labels import label
+
+    table = db.metadata.tables.get(object_type)
+    column = table.columns.get(field) if table is not None else None
+    enum_class = getattr(column.type, "enum_class", None) if column is not None else None
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        from flask_babel import gettext
+
+        return gettext("sì") if value else gettext("no")
+    if enum_class is not None:
+        return label(value, enum_class)
+    return str(value)

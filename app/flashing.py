@@ -5,6 +5,8 @@
   still answers 404 (the JSON/HTML handlers of ``app.errors``).
 - ``submit(form, service, **kwargs)``: a form page. The service's field errors go under the form's
   fields (or are flashed), and None comes back so the view renders the form again with what was typed.
+- ``check_all(form, check, **kwargs)``: a form its own validators refused; the service's check (which
+  saves nothing) adds its messages to the other fields, so every error shows in one round.
 """
 
 from __future__ import annotations
@@ -77,3 +79,18 @@ def submit(
         else:
             report(exc)
         return None
+
+
+def check_all(form: Any, check: Callable[..., Any], **kwargs: Any) -> None:
+    """Run a service's check on what the refused ``form`` holds and put its messages on the fields
+    the form's own validators left clean (a field keeps one explanation, not two)."""
+    try:
+        check(**kwargs)
+    except NotFound:
+        return
+    except DomainError as exc:
+        for name, messages in (exc.fields or {}).items():
+            target = getattr(form, name, None)
+            if target is None or not hasattr(target, "errors") or target.errors:
+                continue
+            target.errors = [*messages]

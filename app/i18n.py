@@ -24,6 +24,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
+from app.labels import label
 
 
 def select_locale() -> str:
@@ -152,10 +153,11 @@ def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     return _date_formatter(fmt, _locale())(value)
 
 
-def fmt_money(value: Any) -> str:
+def fmt_money(value: Any, locale: str | None = None) -> str:
+    """Euro in the reader's style ("1.500,00 €"); ``locale="it"`` for text that is Italian anyway (mails)."""
     if value is None or value == "":
         return ""
-    return format_currency(decimal.Decimal(str(value)), "EUR", locale=_locale())
+    return format_currency(decimal.Decimal(str(value)), "EUR", locale=locale or _locale())
 
 
 def fmt_number(value: Any, digits: int | None = None) -> str:
@@ -194,7 +196,7 @@ def compile_catalogs(directories: str) -> None:
 def init_app(app: Flask) -> None:
     compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, money=fmt_money, number=fmt_number)
+    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, money=fmt_money, number=fmt_number, label=label)
 
     @app.context_processor
     def _i18n_context() -> dict[str, Any]:

@@ -26,12 +26,14 @@ from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import UTCDateTime, transaction, utcnow
 from app.extensions import Model, db
 from app.jobs import enqueue, job
+from app.labels import enum_labels
 
 log = logging.getLogger("presidio.mail")
 
@@ -44,6 +46,18 @@ class EmailStatus(enum.StrEnum):
     LOGGED = "logged"  # no SMTP configured: written to the log
     SUPPRESSED = "suppressed"  # rate cap or failing address: not sent, kept as a record
     FAILED = "failed"
+
+
+enum_labels(
+    EmailStatus,
+    {
+        "queued": _l("In coda"),
+        "sent": _l("Inviata"),
+        "logged": _l("Registrata (senza SMTP)"),
+        "suppressed": _l("Non inviata"),
+        "failed": _l("Fallita"),
+    },
+)
 
 
 class OutboundEmail(Model):
@@ -86,6 +100,7 @@ class MailSuppression(Model):
 
     __tablename__ = "mail_suppressions"
     __audit__ = True
+    __audit_label__ = _l("Indirizzo bloccato")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)

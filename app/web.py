@@ -113,14 +113,13 @@ def audit_log():
     )
     actor_ids = {e.actor_id for e in entries if e.actor_id} | ({actor_id} if actor_id else set())
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    # The audited tables, from the models: a DISTINCT over millions of audit rows is a full scan.
-    types = sorted(m.class_.__tablename__ for m in db.Model.registry.mappers if getattr(m.class_, "__audit__", False))
     next_before = entries[-1].id if len(entries) == 50 else None
     return render_template(
         "admin/audit.html",
         entries=entries,
         actors=actors,
-        types=sorted(types),
+        types=audit.audited_types(),
+        shown_value=audit.shown_value,
         next_before=next_before,
         actor_value=actor_email or (actors[actor_id].email if actor_id in actors else ""),
         actor_id=actor_id if actor_id and actor_id > 0 else None,

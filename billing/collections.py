@@ -18,6 +18,7 @@ from app import audit
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.i18n import fmt_money
 from billing import pagopa, sources
 from billing.fees import ZERO, fmt, money
 from billing.models import (
@@ -602,7 +603,7 @@ def _reminder_body(invoice: Invoice, level: int, days: int, rec: sources.Recipie
         "",
         f"dalle nostre registrazioni il documento n. {invoice.number} del {invoice.issue_date:%d/%m/%Y}, "
         f"scaduto il {invoice.due_date:%d/%m/%Y} ({days} giorni fa), "
-        f"risulta ancora da saldare per € {fmt(invoice.balance)}.",
+        f"risulta ancora da saldare per {fmt_money(invoice.balance, locale='it')}.",
     ]
     if invoice.notice_code:
         lines += ["", f"Può pagare con pagoPA usando il codice avviso {pagopa.grouped(invoice.notice_code)}."]

@@ -12,11 +12,13 @@ import enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.db import Money, TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 ZERO = decimal.Decimal("0.00")
 
@@ -65,6 +67,38 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+enum_labels(DocumentKind, {"fattura": _l("Fattura"), "richiesta_pagamento": _l("Richiesta di pagamento")})
+enum_labels(DocumentType, {"invoice": _l("Documento"), "credit_note": _l("Nota di credito")})
+enum_labels(
+    Series, {"FT": _l("Fatture"), "RP": _l("Richieste di pagamento"), "NC": _l("Note di credito")}, name="InvoiceSeries"
+)
+enum_labels(
+    InvoiceStatus,
+    {
+        "draft": _l("Bozza"),
+        "issued": _l("Emessa"),
+        "partially_paid": _l("Pagata in parte"),
+        "paid": _l("Pagata"),
+        "overdue": _l("Scaduta"),
+        "cancelled": _l("Annullata"),
+    },
+)
+enum_labels(
+    PaymentMethod,
+    {
+        "pagopa": _l("pagoPA"),
+        "bonifico": _l("Bonifico"),
+        "girofondi": _l("Girofondi (Tesoreria Unica)"),
+        "altro": _l("Altro"),
+    },
+)
+enum_labels(
+    RunStatus,
+    {"queued": _l("In coda"), "running": _l("In corso"), "done": _l("Completata"), "failed": _l("Fallita")},
+    name="BillingRunStatus",
+)
+
+
 class InvoiceCounter(Model):
     """The last number given in a series and year. Locked (SELECT … FOR UPDATE) while issuing, so
     numbers are progressive with no gaps and no duplicates even when several people issue at once."""
@@ -81,6 +115,7 @@ class BillingRun(TimestampMixin, Model):
 
     __tablename__ = "billing_runs"
     __audit__ = True
+    __audit_label__ = _l("Fatturazione periodica")
     __table_args__ = (sa.Index("ix_billing_runs_year", "year", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +140,7 @@ class Invoice(TimestampMixin, Model):
 
     __tablename__ = "invoices"
     __audit__ = True
+    __audit_label__ = _l("Documento di addebito")
     __table_args__ = (
         sa.UniqueConstraint("series", "number_year", "sequence", name="uq_invoices_series_year_sequence"),
         sa.Index("ix_invoices_org_id", "organization_id", "id"),
@@ -187,6 +223,7 @@ class Invoice(TimestampMixin, Model):
 class InvoiceLine(Model):
     __tablename__ = "invoice_lines"
     __audit__ = True
+    __audit_label__ = _l("Riga di documento")
     __table_args__ = (sa.Index("ix_invoice_lines_invoice", "invoice_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,6 +243,7 @@ class InvoiceLine(Model):
 class Payment(TimestampMixin, Model):
     __tablename__ = "payments"
     __audit__ = True
+    __audit_label__ = _l("Incasso")
     __table_args__ = (
         sa.Index("ix_payments_invoice", "invoice_id", "id"),
         sa.Index("ix_payments_org_paid_on", "organization_id", "paid_on"),
@@ -230,6 +268,7 @@ class PaymentImport(TimestampMixin, Model):
 
     __tablename__ = "payment_imports"
     __audit__ = True
+    __audit_label__ = _l("Importazione di incassi")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
@@ -246,6 +285,7 @@ class UnmatchedPayment(TimestampMixin, Model):
 
     __tablename__ = "unmatched_payments"
     __audit__ = True
+    __audit_label__ = _l("Incasso non abbinato")
     __table_args__ = (sa.Index("ix_unmatched_payments_resolved", "resolved", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,6 +324,7 @@ class BillingSettings(TimestampMixin, Model):
 
     __tablename__ = "billing_settings"
     __audit__ = True
+    __audit_label__ = _l("Impostazioni di ragioneria")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_days: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="15,45")
@@ -307,6 +348,7 @@ class SdiEvent(Model):
 
     __tablename__ = "billing_sdi_events"
     __audit__ = True
+    __audit_label__ = _l("Evento SDI")
     __table_args__ = (sa.Index("ix_billing_sdi_events_invoice", "invoice_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,13 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext as _
 
 from app import panels
 from app.auth.permissions import can, org_scope
 from app.extensions import db
+from app.i18n import fmt_date, fmt_money
+from app.labels import label
 from billing import collections
 from billing.fees import ZERO, fmt, money
-from billing.models import DocumentType, Invoice, InvoiceStatus, Payment, Reminder
+from billing.models import Invoice, InvoiceStatus, Payment, Reminder
 
 
 def _allowed(organization_id: int, user: Any) -> bool:
@@ -56,12 +59,14 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
         .order_by(Invoice.issued_at.desc())
         .limit(limit)
     ):
-        label = "Nota di credito" if inv.doc_type == DocumentType.CREDIT_NOTE else "Documento"
+        kind = label(inv.doc_type)
         events.append(
             panels.TimelineEvent(
                 at=inv.issued_at,  # type: ignore[arg-type]
                 kind="invoice",
-                title=f"{label} {inv.number} emesso: € {fmt(inv.total)}",
+                title=_(
+                    "%(kind)s %(number)s emesso: %(total)s", kind=kind, number=inv.number, total=fmt_money(inv.total)
+                ),
                 url=url_for("billing.invoice_detail", invoice_id=inv.id),
                 icon="it-files",
             )
@@ -77,8 +82,13 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
             panels.TimelineEvent(
                 at=pay.created_at,
                 kind="payment",
-                title=f"Incasso € {fmt(money(pay.amount))} su {number} ({pay.method.value})",
-                detail=f"pagato il {pay.paid_on:%d/%m/%Y}",
+                title=_(
+                    "Incasso %(amount)s su %(number)s (%(method)s)",
+                    amount=fmt_money(money(pay.amount)),
+                    number=number,
+                    method=label(pay.method),
+                ),
+                detail=_("pagato il %(date)s", date=fmt_date(pay.paid_on)),
                 url=url_for("billing.invoice_detail", invoice_id=pay.invoice_id),
                 icon="it-card",
             )
@@ -94,8 +104,8 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
             panels.TimelineEvent(
                 at=rem.sent_at,
                 kind="reminder",
-                title=f"Sollecito {rem.level} per {number}",
-                detail=f"{'PEC' if rem.via_pec else 'email'} a {rem.to_addr}",
+                title=_("Sollecito %(level)s per %(number)s", level=rem.level, number=number),
+                detail=_("%(via)s a %(to)s", via="PEC" if rem.via_pec else _("email"), to=rem.to_addr),
                 url=url_for("billing.invoice_detail", invoice_id=rem.invoice_id),
                 icon="it-mail",
             )

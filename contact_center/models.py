@@ -10,11 +10,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class InboundChannel(enum.StrEnum):
@@ -37,6 +39,7 @@ class InboundStatus(enum.StrEnum):
 class InboundItem(Model):
     __tablename__ = "inbound_items"
     __audit__ = True
+    __audit_label__ = _l("Messaggio in arrivo")
     __audit_exclude__ = ("body_text", "body_html", "meta")
     __table_args__ = (
         sa.Index("ix_inbound_items_status_id", "status", "id"),
@@ -102,6 +105,7 @@ class Mailbox(TimestampMixin, Model):
 
     __tablename__ = "cc_mailboxes"
     __audit__ = True
+    __audit_label__ = _l("Casella di posta")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
@@ -184,11 +188,49 @@ class RuleAction(enum.StrEnum):
     SPAM = "spam"
 
 
+enum_labels(
+    InboundChannel,
+    {"email": _l("Email"), "pec": _l("PEC"), "web": _l("Modulo web"), "phone": _l("Telefono"), "sms": _l("SMS")},
+)
+enum_labels(
+    InboundStatus,
+    {
+        "new": _l("Da smistare"),
+        "ticketed": _l("Richiesta aperta"),
+        "attached": _l("Aggiunto a richiesta"),
+        "spam": _l("Spam"),
+        "ignored": _l("Automatico (ignorato)"),
+        "quarantined": _l("In quarantena"),
+    },
+)
+enum_labels(MailboxKind, {"email": _l("Email ordinaria"), "pec": _l("PEC")})
+enum_labels(
+    Security,
+    {"ssl": _l("SSL/TLS"), "starttls": _l("STARTTLS"), "none": _l("Nessuna (solo server locale)")},
+    name="MailboxSecurity",
+)
+enum_labels(RawSource, {"imap": _l("Casella IMAP"), "pipe": _l("Inoltro dal server di posta"), "web": _l("Modulo web")})
+enum_labels(RawStatus, {"pending": _l("Da elaborare"), "processed": _l("Elaborato"), "failed": _l("In quarantena")})
+enum_labels(
+    RuleKind,
+    {
+        "sender": _l("Mittente (indirizzo esatto)"),
+        "domain": _l("Dominio del mittente"),
+        "keyword": _l("Parola nell'oggetto o nel testo"),
+        "mailbox": _l("Casella di arrivo"),
+    },
+)
+enum_labels(
+    RuleAction, {"route": _l("Instrada"), "quarantine": _l("Metti in quarantena"), "spam": _l("Segna come spam")}
+)
+
+
 class RoutingRule(TimestampMixin, Model):
     """Admin-editable routing: the first active matching rule (by position) applies."""
 
     __tablename__ = "cc_routing_rules"
     __audit__ = True
+    __audit_label__ = _l("Regola di smistamento")
     __table_args__ = (sa.Index("ix_cc_routing_rules_active_position", "active", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

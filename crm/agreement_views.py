@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from app.auth.forms import EmptyForm
 from app.auth.permissions import permission_required
 from app.db import local_today
+from app.flashing import check_all
 from app.replica import reads_replica
 from app.storage import send_download
 from crm import agreements as agr
@@ -72,8 +73,16 @@ def agreement_export():
 
 
 def _agreement_form(form: forms.AgreementForm) -> None:
-    org_picker(form.organization_id)
+    if form.organization_id is not None:
+        org_picker(form.organization_id, blank=_("— scegli l'ente —"))
     form.service_ids.choices = service_choices()
+
+
+def _refused(form: forms.AgreementForm) -> None:
+    """A refused form shows every error at once: the service's own check adds what the form's
+    validators could not know (unknown ente or service, end before start, CIG, VAT nature...)."""
+    if form.is_submitted():
+        check_all(form, agr.check_agreement, **form_data(form, AGREEMENT_FORM_FIELDS))
 
 
 @bp.route("/convenzioni/nuova", methods=["GET", "POST"])
@@ -92,6 +101,8 @@ def agreement_new():
         if agreement is not None:
             flash(_("Convenzione %(code)s registrata in bozza.", code=agreement.code), "success")
             return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
+    else:
+        _refused(form)
     return render_template("crm/agreement_form.html", form=form, agreement=None)
 
 
@@ -176,6 +187,8 @@ def agreement_edit(agreement_id: int):
         if saved is not None:
             flash(_("Convenzione aggiornata."), "success")
             return redirect(url_for("crm.agreement_detail", agreement_id=agreement.id))
+    else:
+        _refused(form)
     return render_template("crm/agreement_form.html", form=form, agreement=agreement)
 
 

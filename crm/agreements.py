@@ -23,6 +23,7 @@ from app.auth.permissions import check_org
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.i18n import fmt_money
 from app.storage import content_key, get_storage
 from crm import validators as v
 from crm.cleaning import SLA_POLICIES, Errors, enum_value, text_value
@@ -251,6 +252,12 @@ def _set_services(agreement: Agreement, service_ids: Iterable[int]) -> None:
     db.session.expire(agreement, ["services"])
 
 
+def check_agreement(**data: Any) -> None:
+    """Every refusal the terms of a convenzione would meet, without saving anything (a form shows
+    them all at once, not in two rounds)."""
+    clean_agreement({k: v for k, v in data.items() if k in AGREEMENT_FIELDS})
+
+
 def create_agreement(*, actor: Any = None, **data: Any) -> Agreement:
     unknown = set(data) - set(AGREEMENT_FIELDS)
     if unknown:
@@ -467,7 +474,7 @@ def send_renewal_alerts(today: dt.date | None = None) -> list[tuple[int, int]]:
             body = (
                 f"La convenzione {agreement.code} con {org.name} scade il {agreement.end_date:%d/%m/%Y} "
                 f"(tra {days_left} giorni).\n\nServizi: {', '.join(s.name for s in agreement.services) or '—'}\n"
-                f"Quota fissa annua: € {agreement.annual_fee_fixed}\n\n"
+                f"Quota fissa annua: {fmt_money(agreement.annual_fee_fixed, locale='it')}\n\n"
                 f"Dettagli: {base}/crm/convenzioni/{agreement.id}\n"
             )
             for address in recipients:

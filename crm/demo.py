@@ -78,11 +78,6 @@ def load(ctx: dict[str, Any]) -> None:
     bari = next((o for o in comuni if o.istat_code == "072006"), comuni[0] if comuni else None)
     if bari is not None:
         ctx["referente_organization_id"] = bari.id
-        rtd = db.session.scalar(
-            sa.select(Contact).where(Contact.organization_id == bari.id, Contact.role == "rtd").limit(1)
-        )
-        if rtd is not None:
-            ctx["referente_contact_id"] = rtd.id
     ctx["crm_service_ids"] = {code: s.id for code, s in catalog.items()}
     summary["crm"] = {
         "comuni": len(comuni),
@@ -91,15 +86,6 @@ def load(ctx: dict[str, Any]) -> None:
         "contacts": len(contacts),
         "agreements": n_agreements,
     }
-
-
-def after_users(ctx: dict[str, Any]) -> None:
-    """The demo referente's contact gets the portal-access flag (its user was made by the platform)."""
-    contact_id = ctx.get("referente_contact_id")
-    contact = db.session.get(Contact, contact_id) if contact_id else None
-    if contact is not None and not contact.portal_access:
-        with transaction():
-            contact.portal_access = True
 
 
 def _fill_identity(comuni: list[Organization]) -> None:

@@ -17,40 +17,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import FlaskForm, MoneyField
+from app.labels import choices
+from crm.models import AgreementStatus, ContactRole, InteractionKind, OrgKind
 
-KIND_CHOICES = [
-    ("comune", _l("Comune")),
-    ("unione_comuni", _l("Unione di comuni")),
-    ("unione_montana", _l("Unione montana")),
-    ("provincia", _l("Provincia")),
-    ("altro", _l("Altro ente")),
-]
-ROLE_CHOICES = [
-    ("sindaco", _l("Sindaco")),
-    ("segretario", _l("Segretario comunale")),
-    ("rtd", _l("RTD — responsabile per la transizione al digitale")),
-    ("responsabile_si", _l("Responsabile servizi informativi")),
-    ("ragioneria", _l("Ragioneria")),
-    ("altro", _l("Altro")),
-]
-STATUS_CHOICES = [
-    ("draft", _l("Bozza")),
-    ("active", _l("Attiva")),
-    ("suspended", _l("Sospesa")),
-    ("expired", _l("Scaduta")),
-    ("terminated", _l("Cessata")),
-]
+KIND_CHOICES = choices(OrgKind)
+ROLE_CHOICES = choices(ContactRole)
+STATUS_CHOICES = choices(AgreementStatus)
 BILLING_CHOICES = [
     ("richiesta_pagamento", _l("Richiesta di pagamento (fuori campo IVA)")),
     ("fattura", _l("Fattura elettronica (FatturaPA)")),
 ]
 SLA_CHOICES = [("base", _l("Base")), ("standard", _l("Standard")), ("premium", _l("Premium"))]
-INTERACTION_CHOICES = [
-    ("meeting", _l("Incontro")),
-    ("call", _l("Telefonata")),
-    ("email", _l("Email")),
-    ("note", _l("Nota")),
-]
+INTERACTION_CHOICES = choices(InteractionKind)
 
 
 class OrganizationForm(FlaskForm):
@@ -98,6 +76,13 @@ class ContactForm(FlaskForm):
     notes = TextAreaField(_l("Note"), validators=[Optional()])
 
 
+def int_or_none(value: object) -> int | None:
+    """An optional id from a select: the empty choice is None, not a coercion error."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
 class ServiceForm(FlaskForm):
     once = True  # creates something: a double submit creates it once
     code = StringField(_l("Codice"), validators=[DataRequired(), Length(max=40)])
@@ -109,13 +94,20 @@ class ServiceForm(FlaskForm):
 
 class AgreementForm(FlaskForm):
     once = True  # creates something: a double submit creates it once
-    organization_id = SelectField(_l("Ente"), coerce=int, validate_choice=False)
+    organization_id = SelectField(
+        _l("Ente"), coerce=int_or_none, validate_choice=False, validators=[DataRequired(message=_l("Scegli l'ente."))]
+    )
     code = StringField(_l("Codice (vuoto: assegnato in automatico)"), validators=[Optional(), Length(max=40)])
     protocol_number = StringField(_l("Numero di protocollo"), validators=[Optional(), Length(max=60)])
     title = StringField(_l("Oggetto"), validators=[Optional(), Length(max=300)])
     start_date = DateField(_l("Data di inizio"), validators=[DataRequired()])
     end_date = DateField(_l("Data di fine"), validators=[DataRequired()])
-    service_ids = SelectMultipleField(_l("Servizi inclusi"), coerce=int, validate_choice=False)
+    service_ids = SelectMultipleField(
+        _l("Servizi inclusi"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Scegli almeno un servizio."))],
+    )
     billing_document = SelectField(_l("Documento di addebito"), choices=BILLING_CHOICES)
     annual_fee_fixed = MoneyField(_l("Quota fissa annua (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     fee_per_inhabitant = MoneyField(_l("Quota per abitante (€)"), places=4, validators=[Optional(), NumberRange(min=0)])
@@ -134,6 +126,7 @@ class AgreementForm(FlaskForm):
 
 
 class BulkAgreementForm(AgreementForm):
+    organization_id = None  # type: ignore[assignment]  # many enti, chosen below
     organization_ids = SelectMultipleField(_l("Enti"), coerce=int, validate_choice=False)
     activate = BooleanField(_l("Attiva subito le convenzioni"))
 

@@ -7,10 +7,13 @@ import decimal
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Money, TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class OrgKind(enum.StrEnum):
@@ -50,11 +53,51 @@ class InteractionKind(enum.StrEnum):
     NOTE = "note"  # nota
 
 
+enum_labels(
+    OrgKind,
+    {
+        "comune": _l("Comune"),
+        "unione_comuni": _l("Unione di comuni"),
+        "unione_montana": _l("Unione montana"),
+        "provincia": _l("Provincia"),
+        "altro": _l("Altro ente"),
+    },
+)
+enum_labels(
+    ContactRole,
+    {
+        "sindaco": _l("Sindaco"),
+        "segretario": _l("Segretario comunale"),
+        "rtd": _l("RTD — responsabile per la transizione al digitale"),
+        "responsabile_si": _l("Responsabile servizi informativi"),
+        "ragioneria": _l("Ragioneria"),
+        "altro": _l("Altro"),
+    },
+)
+enum_labels(
+    AgreementStatus,
+    {
+        "draft": _l("Bozza"),
+        "active": _l("Attiva"),
+        "suspended": _l("Sospesa"),
+        "expired": lazy_pgettext("convenzione", "Scaduta"),
+        "terminated": _l("Cessata"),
+    },
+)
+enum_labels(
+    BillingDocument, {"fattura": _l("Fattura elettronica"), "richiesta_pagamento": _l("Richiesta di pagamento")}
+)
+enum_labels(
+    InteractionKind, {"meeting": _l("Incontro"), "call": _l("Telefonata"), "email": _l("Email"), "note": _l("Nota")}
+)
+
+
 class UnionMember(Model):
     """A comune's membership of an unione di comuni / unione montana."""
 
     __tablename__ = "union_members"
     __audit__ = True
+    __audit_label__ = _l("Membro di unione")
 
     union_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(
@@ -71,6 +114,7 @@ class AgreementService(Model):
 
     __tablename__ = "agreement_services"
     __audit__ = True
+    __audit_label__ = _l("Servizio della convenzione")
 
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True)
     service_id: Mapped[int] = mapped_column(
@@ -89,6 +133,7 @@ agreement_services = AgreementService.__table__
 class Organization(TimestampMixin, Model):
     __tablename__ = "organizations"
     __audit__ = True
+    __audit_label__ = _l("Ente")
     __table_args__ = (
         sa.Index("ix_organizations_province_kind", "province", "kind"),
         sa.Index("ix_organizations_name_lower", sa.func.lower(sa.text("name"))),
@@ -143,6 +188,7 @@ class Organization(TimestampMixin, Model):
 class Contact(TimestampMixin, Model):
     __tablename__ = "contacts"
     __audit__ = True
+    __audit_label__ = _l("Contatto")
     __table_args__ = (
         sa.Index("ix_contacts_email_lower", sa.func.lower(sa.text("email"))),
         sa.Index("ix_contacts_phone", "phone"),
@@ -177,6 +223,7 @@ class Service(TimestampMixin, Model):
 
     __tablename__ = "services"
     __audit__ = True
+    __audit_label__ = _l("Servizio")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
@@ -191,6 +238,7 @@ class Agreement(TimestampMixin, Model):
 
     __tablename__ = "agreements"
     __audit__ = True
+    __audit_label__ = _l("Convenzione")
     __table_args__ = (
         sa.Index("ix_agreements_org_status", "organization_id", "status"),
         sa.Index("ix_agreements_end_date", "end_date"),
@@ -259,6 +307,7 @@ class Interaction(TimestampMixin, Model):
 
     __tablename__ = "interactions"
     __audit__ = True
+    __audit_label__ = _l("Interazione")
     __table_args__ = (sa.Index("ix_interactions_org_at", "organization_id", "occurred_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from stdnum.it import iva
 
 from app.errors import Invalid
+from app.text import email_problem
 
 BELFIORE_RE = re.compile(r"^[A-Z][0-9]{3}$")
 SDI_RE = re.compile(r"^[A-Z0-9]{6}$")
@@ -125,7 +126,7 @@ def email_address(value: object, field: str = "email") -> str | None:
     try:
         return validate_email(raw, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise _fail(field, _("Indirizzo email non valido: %(reason)s", reason=str(exc))) from exc
+        raise _fail(field, _("Indirizzo email non valido: %(reason)s", reason=email_problem(exc))) from exc
 
 
 def phone_number(value: object, field: str = "phone") -> str | None:

@@ -42,7 +42,7 @@ def submit(form: Form, func: Callable[..., Any], **kwargs: Any) -> Any:
 
 
 def form_data(form: Form, fields: list[str]) -> dict[str, Any]:
-    return {f: getattr(form, f).data for f in fields if hasattr(form, f)}
+    return {f: getattr(form, f).data for f in fields if getattr(form, f, None) is not None}
 
 
 def org_choices(kind: str | None = None) -> list[tuple[int, str]]:
@@ -55,12 +55,12 @@ def org_choices(kind: str | None = None) -> list[tuple[int, str]]:
 PICKER_FROM = 100  # a select longer than this becomes a typeahead
 
 
-def org_picker(field: Any) -> None:
-    """An ente select with every active ente (it works without JavaScript); a long one combobox.js
-    turns into a typeahead searching name and codes."""
+def org_picker(field: Any, blank: str | None = None) -> None:
+    """An ente select with every active ente (it works without JavaScript), after an empty choice
+    worded ``blank`` when given; a long one combobox.js turns into a typeahead searching name and codes."""
     from app.forms import lookup_attrs
 
-    field.choices = org_choices()
+    field.choices = [*([("", blank)] if blank else []), *org_choices()]
     if len(field.choices) > PICKER_FROM:
         field.render_kw = lookup_attrs(url_for("crm.lookup_organizations"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
@@ -17,6 +18,7 @@ class RetentionSetting(Model):
 
     __tablename__ = "gdpr_retention"
     __audit__ = True
+    __audit_label__ = _l("Conservazione dei dati")
 
     kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     days: Mapped[int] = mapped_column(sa.Integer, nullable=False)

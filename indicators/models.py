@@ -7,11 +7,13 @@ import decimal
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Money, TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -30,11 +32,30 @@ class Source(enum.StrEnum):
     OPERATOR = "operator"
 
 
+enum_labels(
+    Kind,
+    {
+        "boolean": _l("Sì/no"),
+        "percent": _l("Percentuale"),
+        "number": _l("Numero"),
+        "date": _l("Data"),
+        "choice": _l("Scelta"),
+    },
+    name="IndicatorKind",
+)
+enum_labels(
+    Source,
+    {"survey": _l("Questionario"), "import": _l("Importazione"), "operator": _l("Operatore")},
+    name="IndicatorSource",
+)
+
+
 class Indicator(TimestampMixin, Model):
     """One measurable step of the digital agenda (e.g. "pagoPA active"), with its target."""
 
     __tablename__ = "indicators"
     __audit__ = True
+    __audit_label__ = _l("Indicatore")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
@@ -56,6 +77,7 @@ class IndicatorValue(Model):
 
     __tablename__ = "indicator_values"
     __audit__ = True
+    __audit_label__ = _l("Valore di indicatore")
     __table_args__ = (
         sa.Index("ix_indicator_values_org_ind", "organization_id", "indicator_id", "as_of", "id"),
         sa.Index("ix_indicator_values_ind", "indicator_id", "as_of", "id"),
@@ -83,6 +105,7 @@ class Funding(Model):
 
     __tablename__ = "indicator_fundings"
     __audit__ = True
+    __audit_label__ = _l("Finanziamento")
     __table_args__ = (
         sa.UniqueConstraint("organization_id", "avviso", name="uq_indicator_fundings_org_avviso"),
         sa.Index("ix_indicator_fundings_indicator", "indicator_id"),
@@ -102,6 +125,7 @@ class Survey(Model):
 
     __tablename__ = "indicator_surveys"
     __audit__ = True
+    __audit_label__ = _l("Questionario")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -116,6 +140,7 @@ class SurveyTarget(Model):
 
     __tablename__ = "indicator_survey_targets"
     __audit__ = True
+    __audit_label__ = _l("Destinatario del questionario")
     __table_args__ = (sa.Index("ix_indicator_survey_targets_org", "organization_id", "survey_id"),)
 
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator_surveys.id", ondelete="CASCADE"), primary_key=True)

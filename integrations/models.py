@@ -6,11 +6,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class WebhookEndpoint(TimestampMixin, Model):
@@ -18,6 +20,7 @@ class WebhookEndpoint(TimestampMixin, Model):
 
     __tablename__ = "webhook_endpoints"
     __audit__ = True
+    __audit_label__ = _l("Webhook")
     __audit_exclude__ = ("secret",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +39,9 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for its (next) attempt
     DELIVERED = "delivered"  # the endpoint answered 2xx
     FAILED = "failed"  # out of attempts, or the endpoint was paused: replayable
+
+
+enum_labels(DeliveryStatus, {"pending": _l("in attesa"), "delivered": _l("consegnata"), "failed": _l("fallita")})
 
 
 class WebhookDelivery(Model):

@@ -6,11 +6,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UTCDateTime, register_ddl, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -32,11 +34,29 @@ class Language(enum.StrEnum):
     EN = "en"
 
 
+enum_labels(
+    ArticleStatus,
+    {"draft": _l("Bozza"), "published": _l("Pubblicato"), "archived": _l("Archiviato")},
+    name="ArticleStatus",
+)
+enum_labels(
+    Visibility,
+    {
+        "public": _l("Pubblico (tutti)"),
+        "referenti": _l("Referenti degli enti"),
+        "internal": _l("Interno (solo operatori)"),
+    },
+    name="ArticleVisibility",
+)
+enum_labels(Language, {"it": _l("Italiano"), "en": _l("Inglese")}, name="ArticleLanguage")
+
+
 class Article(TimestampMixin, Model):
     """One article in one language. Translations share ``translation_of_id`` (the original's id)."""
 
     __tablename__ = "kb_articles"
     __audit__ = True
+    __audit_label__ = _l("Articolo della knowledge base")
     __audit_exclude__ = ("search_vector", "views", "helpful_yes", "helpful_no", "body_text")
     __table_args__ = (
         sa.Index("ix_kb_articles_status_visibility", "status", "visibility", "id"),
@@ -102,6 +122,7 @@ class ArticleFeedback(Model):
 
     __tablename__ = "kb_feedback"
     __audit__ = True
+    __audit_label__ = _l("Giudizio su articolo")
     __table_args__ = (
         sa.UniqueConstraint("article_id", "user_id", name="uq_kb_feedback_user"),
         sa.UniqueConstraint("article_id", "browser_id", name="uq_kb_feedback_browser"),
@@ -119,6 +140,7 @@ class ArticleFeedback(Model):
 class ArticleAttachment(Model):
     __tablename__ = "kb_attachments"
     __audit__ = True
+    __audit_label__ = _l("Allegato di articolo")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(
@@ -155,6 +177,7 @@ class TicketArticle(Model):
 
     __tablename__ = "kb_ticket_articles"
     __audit__ = True
+    __audit_label__ = _l("Articolo collegato a richiesta")
 
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     article_id: Mapped[int] = mapped_column(

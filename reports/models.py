@@ -8,11 +8,13 @@ import decimal
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 from tickets.models import Ticket
 
 # The fact job finds changed tickets by ``updated_at``; the tickets table gets the index here so the
@@ -118,6 +120,7 @@ class ReportSchedule(TimestampMixin, Model):
 
     __tablename__ = "report_schedules"
     __audit__ = True
+    __audit_label__ = _l("Invio pianificato")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(150), nullable=False)
@@ -135,11 +138,22 @@ class AlertMetric(enum.StrEnum):
     MONTH_CSAT = "month_csat"  # average rating of the last month below ``threshold``
 
 
+enum_labels(
+    ScheduleKind, {"overview": _l("Panoramica al capo del centro"), "rendiconto": _l("Rendiconto ai referenti")}
+)
+enum_labels(Frequency, {"monthly": _l("Mensile"), "quarterly": _l("Trimestrale"), "yearly": _l("Annuale")})
+enum_labels(
+    AlertMetric,
+    {"team_backlog": _l("Arretrato di un gruppo sopra N"), "month_csat": _l("Soddisfazione del mese sotto X")},
+)
+
+
 class ReportAlertRule(TimestampMixin, Model):
     """A GLPI-style threshold: when the figure crosses it, the recipients get an email once per breach."""
 
     __tablename__ = "report_alert_rules"
     __audit__ = True
+    __audit_label__ = _l("Regola di allerta")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(150), nullable=False)

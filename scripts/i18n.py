@@ -30,6 +30,7 @@ KEYWORDS = {
     "lazy_gettext": None,
     "_l": None,
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
     "lazy_ngettext": (1, 2),
 }
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]

@@ -6,20 +6,11 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import FlaskForm
+from app.labels import choices
+from tickets.models import Priority, TicketStatus
 
-PRIORITY_CHOICES = [
-    ("low", _l("Bassa")),
-    ("normal", _l("Normale")),
-    ("high", _l("Alta")),
-    ("urgent", _l("Urgente")),
-]
-STATUS_CHOICES = [
-    ("new", _l("Nuovo")),
-    ("open", _l("Aperto")),
-    ("pending", _l("In attesa")),
-    ("resolved", _l("Risolto")),
-    ("closed", _l("Chiuso")),
-]
+PRIORITY_CHOICES = choices(Priority)
+STATUS_CHOICES = choices(TicketStatus)
 CHANNEL_CHOICES = [
     ("phone", _l("Telefono")),
     ("email", _l("Email")),

@@ -6,11 +6,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UTCDateTime, register_ddl, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class TicketStatus(enum.StrEnum):
@@ -46,11 +48,48 @@ class SlaState(enum.StrEnum):
     MET = "met"
 
 
+enum_labels(
+    TicketStatus,
+    {
+        "new": _l("Nuovo"),
+        "open": _l("Aperto"),
+        "pending": _l("In attesa"),
+        "resolved": _l("Risolto"),
+        "closed": _l("Chiuso"),
+    },
+)
+enum_labels(Priority, {"low": _l("Bassa"), "normal": _l("Normale"), "high": _l("Alta"), "urgent": _l("Urgente")})
+enum_labels(
+    Channel,
+    {
+        "portal": _l("Portale"),
+        "email": _l("Email"),
+        "pec": _l("PEC"),
+        "phone": _l("Telefono"),
+        "sms": _l("SMS"),
+        "web": _l("Web"),
+        "api": _l("API"),
+    },
+    name="TicketChannel",
+)
+enum_labels(
+    SlaState,
+    {
+        "ok": _l("In regola"),
+        "at_risk": _l("A rischio"),
+        "breached": _l("Scaduto"),
+        "paused": _l("In pausa"),
+        "met": _l("Rispettato"),
+    },
+)
+
+
 class Team(TimestampMixin, Model):
     """A group of operators (e.g. "Primo livello", "Reti e sistemi") that tickets can be routed to."""
 
     __tablename__ = "teams"
     __audit__ = True
+    __audit_label__ = _l("Gruppo")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
@@ -70,6 +109,7 @@ class TicketCounter(Model):
 class Ticket(TimestampMixin, Model):
     __tablename__ = "tickets"
     __audit__ = True
+    __audit_label__ = _l("Richiesta")
     __audit_exclude__ = ("search_vector",)
     __table_args__ = (
         sa.Index("ix_tickets_status_id", "status", "id"),
@@ -132,6 +172,7 @@ class Ticket(TimestampMixin, Model):
 class TicketMessage(Model):
     __tablename__ = "ticket_messages"
     __audit__ = True
+    __audit_label__ = _l("Messaggio di richiesta")
     __audit_exclude__ = ("body",)
     __table_args__ = (sa.Index("ix_ticket_messages_ticket_id", "ticket_id", "id"),)
 
@@ -170,6 +211,7 @@ class TicketAttachment(Model):
 
     __tablename__ = "ticket_attachments"
     __audit__ = True
+    __audit_label__ = _l("Allegato di richiesta")
     __table_args__ = (sa.Index("ix_ticket_attachments_ticket", "ticket_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,6 +229,7 @@ class TicketAttachment(Model):
 class TimeEntry(Model):
     __tablename__ = "time_entries"
     __audit__ = True
+    __audit_label__ = _l("Tempo registrato")
     __table_args__ = (
         sa.Index("ix_time_entries_ticket", "ticket_id"),
         sa.Index("ix_time_entries_org_date", "organization_id", "work_date"),
@@ -239,6 +282,7 @@ class CannedResponse(TimestampMixin, Model):
 
     __tablename__ = "canned_responses"
     __audit__ = True
+    __audit_label__ = _l("Risposta predefinita")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(150), unique=True, nullable=False)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import panels
 from app.auth.permissions import can, is_staff
 from app.extensions import db
+from app.labels import label
 from tickets.models import Ticket, TicketStatus
 
 
@@ -80,7 +82,7 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
                 kind="ticket",
                 title=f"{t.number} — {t.subject}",
                 url=url,
-                detail=f"aperto ({t.channel.value})",
+                detail=_("aperto (%(channel)s)", channel=label(t.channel)),
                 icon="it-comment",
             )
         )
@@ -89,7 +91,7 @@ def org_timeline(organization_id: int, user: Any, limit: int) -> list[panels.Tim
                 panels.TimelineEvent(
                     at=t.resolved_at,
                     kind="ticket",
-                    title=f"{t.number} risolto",
+                    title=_("%(number)s risolto", number=t.number),
                     url=url,
                     detail=t.subject,
                     icon="it-check-circle",

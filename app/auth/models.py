@@ -6,11 +6,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class Role(enum.StrEnum):
@@ -20,9 +22,21 @@ class Role(enum.StrEnum):
     REFERENTE = "referente"
 
 
+enum_labels(
+    Role,
+    {
+        "admin": _l("Amministratore"),
+        "operator": _l("Operatore"),
+        "finance": _l("Ragioneria"),
+        "referente": _l("Referente dell'ente"),
+    },
+)
+
+
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __audit__ = True
+    __audit_label__ = _l("Utente")
     __audit_exclude__ = ("password_hash", "last_login_at", "updated_at", "session_version")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +78,7 @@ class User(UserMixin, TimestampMixin, Model):
 class ApiToken(Model):
     __tablename__ = "api_tokens"
     __audit__ = True
+    __audit_label__ = _l("Token API")
     __audit_exclude__ = ("token_hash", "last_used_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)

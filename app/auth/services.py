@@ -18,6 +18,7 @@ from app.auth.models import ApiToken, LoginFailure, Role, User
 from app.db import transaction, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
+from app.text import email_problem
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "prs_"  # noqa: S105 - a public prefix, not a secret
@@ -30,7 +31,7 @@ def normalize_email(email: str, field: str = "email") -> str:
     try:
         return validate_email(email or "", check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Invalid(str(exc), {field: [str(exc)]}) from exc
+        raise Invalid(email_problem(exc), {field: [email_problem(exc)]}) from exc
 
 
 def _check_password(password: str) -> None:

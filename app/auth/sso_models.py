@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
@@ -16,6 +17,7 @@ class AccessSettings(TimestampMixin, Model):
 
     __tablename__ = "access_settings"
     __audit__ = True
+    __audit_label__ = _l("Impostazioni di accesso")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Referenti may still sign in with a password (off: SPID/CIE only).

@@ -4,11 +4,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class JobStatus(enum.StrEnum):
@@ -17,6 +19,18 @@ class JobStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"  # out of attempts; an admin may retry it
+
+
+enum_labels(
+    JobStatus,
+    {
+        "pending": _l("In attesa"),
+        "queued": _l("In coda"),
+        "running": _l("In esecuzione"),
+        "done": _l("Completato"),
+        "failed": _l("Fallito"),
+    },
+)
 
 
 class OutboxJob(Model):

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.errors import DomainError
+from app.i18n import fmt_money
 from billing import services
-from billing.fees import fmt
 from billing.models import Invoice
 
 # The package's static files (billing/static), not this sub-package's.
@@ -33,19 +33,9 @@ STATUS_LABELS = {
 
 @bp.app_template_filter("euro")
 def euro(value: Any) -> str:
-    """€ 1.234,50 for people (the API keeps "1234.50")."""
-    if value is None:
-        return ""
-    s = fmt(value)
-    whole, _, cents = s.partition(".")
-    neg = whole.startswith("-")
-    whole = whole.lstrip("-")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{'-' if neg else ''}€ {'.'.join(groups)},{cents}"
+    """Money for people in the reader's style, like every other page ("1.234,50 €"; the API keeps
+    "1234.50")."""
+    return fmt_money(value)
 
 
 @bp.app_context_processor

@@ -6,11 +6,13 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 
 
 class Direction(enum.StrEnum):
@@ -50,6 +52,7 @@ LIVE_STATUSES = (CallStatus.QUEUED, CallStatus.RINGING, CallStatus.IN_PROGRESS)
 class Call(Model):
     __tablename__ = "phone_calls"
     __audit__ = True
+    __audit_label__ = _l("Chiamata")
     __audit_exclude__ = ("transcript", "meta")
     __table_args__ = (
         sa.Index("ix_phone_calls_started_id", "started_at", "id"),
@@ -122,9 +125,50 @@ class SmsStatus(enum.StrEnum):
     BLOCKED = "blocked"  # the recipient opted out
 
 
+enum_labels(Direction, {"inbound": _l("Ricevuta"), "outbound": _l("Effettuata")}, name="CallDirection")
+enum_labels(CallSource, {"twilio": _l("Centralino"), "manual": _l("a mano")})
+enum_labels(
+    CallStatus,
+    {
+        "queued": _l("in coda"),
+        "ringing": _l("squilla"),
+        "in-progress": _l("in conversazione"),
+        "completed": _l("conclusa"),
+        "busy": _l("occupato"),
+        "no-answer": _l("nessuna risposta"),
+        "failed": _l("Non riuscita"),
+        "canceled": _l("annullata"),
+    },
+)
+enum_labels(
+    CallOutcome,
+    {
+        "answered": _l("Risposta"),
+        "missed": _l("Persa"),
+        "voicemail": _l("Segreteria"),
+        "failed": _l("Non riuscita"),
+        "pending": _l("In corso"),
+    },
+)
+enum_labels(
+    SmsStatus,
+    {
+        "received": _l("Ricevuto"),
+        "processed": _l("Elaborato"),
+        "queued": _l("In coda"),
+        "sent": _l("Inviato"),
+        "delivered": _l("Consegnato"),
+        "undelivered": _l("Non consegnato"),
+        "failed": _l("Non riuscito"),
+        "blocked": _l("Bloccato (disiscritto)"),
+    },
+)
+
+
 class SmsMessage(Model):
     __tablename__ = "phone_sms"
     __audit__ = True
+    __audit_label__ = _l("SMS")
     __audit_exclude__ = ("body", "meta")
     __table_args__ = (
         sa.Index("ix_phone_sms_created_id", "created_at", "id"),
@@ -162,6 +206,7 @@ class SmsOptOut(Model):
 
     __tablename__ = "phone_sms_opt_outs"
     __audit__ = True
+    __audit_label__ = _l("Disiscrizione SMS")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=False)
@@ -174,6 +219,7 @@ class PhoneMenuOption(Model):
 
     __tablename__ = "phone_menu_options"
     __audit__ = True
+    __audit_label__ = _l("Opzione del menu telefonico")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digit: Mapped[str] = mapped_column(sa.String(1), unique=True, nullable=False)

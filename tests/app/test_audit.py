@@ -96,7 +96,7 @@ def test_audit_page_filters_by_object_and_by_user(client, login_as, make_user):
 
     page = _rows(client, f"/admin/audit?actor_id={other_admin.id}")
     assert "due@example.it" in page and "Primo Utente" in page
-    assert f"users #{b.id}" in page
+    assert f"Utente #{b.id}" in page
 
 
 def test_audit_page_pages_backwards(client, login_as, make_user):

@@ -275,8 +275,12 @@ def test_the_money_parser_returns_a_bounded_amount_or_refuses(app, text):
 
 
 def _agreement_form(client, org, **over):
+    from crm.services import create_service
+
+    service = create_service(code="PROT", name="Protocollo informatico")
     csrf, once = page_tokens(client, "/crm/convenzioni/nuova")
     data = {
+        "service_ids": [str(service.id)],
         "csrf_token": csrf,
         "form_once": once,
         "organization_id": str(org.id),

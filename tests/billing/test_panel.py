@@ -18,7 +18,7 @@ def test_org_page_shows_billing_panel_and_timeline(issued, finance, login_as, cl
     html = client.get(f"/crm/enti/{invoice.organization_id}").get_data(as_text=True)
     assert 'data-panel="billing"' in html
     assert "Situazione contabile" in html and invoice.number in html
-    assert f"Incasso € 50.00 su {invoice.number}" in html
+    assert f"Incasso 50,00\xa0€ su {invoice.number}" in html
 
 
 def test_referente_web_sees_own_issued_documents_only(issued, make_user, login, client):

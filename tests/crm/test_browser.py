@@ -28,7 +28,8 @@ def test_create_ente_and_view_its_360_page(make_user, make_service, browser_logi
     assert page.get_by_text("Nessuna convenzione in vigore").is_visible()
 
     page.get_by_role("link", name="Nuova convenzione").click()
-    page.select_option("#service_ids", label="pagoPA")
+    page.locator("fieldset#service_ids").get_by_text("pagoPA", exact=True).click()  # the label is the box
+    assert page.get_by_label("pagoPA", exact=True).is_checked()
     page.fill("#annual_fee_fixed", "900")
     page.get_by_role("button", name="Salva").click()
     page.wait_for_load_state()

@@ -206,3 +206,77 @@ def test_agreements_export_and_referente_nav(client, login_as, make_agreement, m
     user = login_as("referente")
     html = client.get(f"/crm/enti/{user.organization_id}").get_data(as_text=True)
     assert "Il mio ente" in html and "Interazioni" not in html and "Modifica" not in html
+
+
+def _agreement_form_page(client, org_id=None):
+    path = "/crm/convenzioni/nuova" + (f"?organization_id={org_id}" if org_id else "")
+    return client.get(path).get_data(as_text=True)
+
+
+def _errors(html: str, field: str) -> str:
+    match = re.search(rf'id="{field}-errors"[^>]*>([^<]*)<', html)
+    return match.group(1).strip() if match else ""
+
+
+def test_untouched_agreement_form_is_not_saved_and_shows_every_error(client, login_as, make_org, make_service, db):
+    make_org()
+    make_service(name="Protocollo informatico")
+    login_as("finance")
+    html = _agreement_form_page(client)
+    # no ente chosen for the user: the first option is the empty one, not the first ente of the list
+    assert re.search(r'<select[^>]*id="organization_id"[^>]*>\s*<option selected value="">', html) or re.search(
+        r'<select[^>]*id="organization_id"[^>]*>\s*<option value="">', html
+    )
+    fields = dict(re.findall(r'<input[^>]*name="(start_date|end_date)"[^>]*value="([^"]*)"', html))
+    r = client.post(
+        "/crm/convenzioni/nuova",
+        data={
+            "csrf_token": _csrf(html),
+            "organization_id": "",
+            "billing_document": "richiesta_pagamento",
+            "sla_tier": "standard",
+            **fields,
+        },
+    )
+    assert r.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 0
+    page = r.get_data(as_text=True)
+    assert _errors(page, "organization_id") == "Scegli l'ente."
+    assert _errors(page, "service_ids") == "Scegli almeno un servizio."
+
+
+def test_agreement_form_reports_form_and_service_errors_in_one_round(client, login_as, make_org, make_service, db):
+    org = make_org()
+    srv = make_service(name="Protocollo informatico")
+    other = make_service(name="Conservazione", code="CONS")
+    login_as("finance")
+    html = _agreement_form_page(client, org.id)
+    r = client.post(
+        "/crm/convenzioni/nuova",
+        data={
+            "csrf_token": _csrf(html),
+            "organization_id": org.id,
+            "start_date": "2027-01-01",
+            "end_date": "2026-01-01",  # the service's rule: before the start
+            "service_ids": [srv.id, other.id],
+            "billing_document": "fattura",
+            "annual_fee_fixed": "mille",  # the form's rule: not an amount
+            "vat_nature": "N9",  # the service's rule
+            "sla_tier": "standard",
+        },
+    )
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert _errors(page, "annual_fee_fixed")
+    assert "precede" in _errors(page, "end_date")
+    assert "N1" in _errors(page, "vat_nature")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 0
+    # the services are a list of checkboxes, and both ticks are kept
+    assert re.search(rf'type="checkbox" name="service_ids" id="service_ids-{srv.id}" value="{srv.id}" checked', page)
+    assert re.search(
+        rf'type="checkbox" name="service_ids" id="service_ids-{other.id}" value="{other.id}" checked', page
+    )
+    assert (
+        '<select class="form-select" id="service_ids"' not in page
+        and "multiple" not in page.split("service_ids")[1][:200]
+    )

@@ -34,10 +34,17 @@ _DAYS_MAX_CALENDARS = 32
 
 
 @functools.lru_cache(maxsize=256)
-def _holidays(year: int, subdiv: str | None) -> dict[dt.date, str]:
+def _holidays(year: int, subdiv: str | None, language: str = "it_IT") -> dict[dt.date, str]:
+    """The holidays of a year by name, in Italian (the package's code is ``it_IT``: a plain ``it`` falls
+    back to English) or ``en_US``."""
     import holidays
 
-    return dict(holidays.country_holidays("IT", subdiv=subdiv or None, years=year, language="it"))
+    return dict(holidays.country_holidays("IT", subdiv=subdiv or None, years=year, language=language))
+
+
+def holiday_language(locale: str) -> str:
+    """The holidays package's language for a UI locale."""
+    return "en_US" if locale.startswith("en") else "it_IT"
 
 
 @dataclasses.dataclass
@@ -56,14 +63,14 @@ class Calendar:
 
     # --- days -----------------------------------------------------------------------------------
 
-    def closed_reason(self, day: dt.date) -> str | None:
+    def closed_reason(self, day: dt.date, language: str = "it_IT") -> str | None:
         """Why the center is closed on ``day`` (a holiday's or closure's name), or None."""
         if day in self.closures:
             return self.closures[day] or "chiusura"
         if (day.month, day.day) in self.yearly_closures:
             return self.yearly_closures[(day.month, day.day)] or "chiusura"
         if self.national_holidays or self.subdiv:
-            found = _holidays(day.year, self.subdiv if self.subdiv else None).get(day)
+            found = _holidays(day.year, self.subdiv if self.subdiv else None, language).get(day)
             if found and (self.national_holidays or self._is_local_holiday(day)):
                 return found
         return None

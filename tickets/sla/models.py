@@ -11,10 +11,12 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UTCDateTime, utcnow
 from app.extensions import Model
+from app.labels import enum_labels
 from tickets.models import Priority
 
 
@@ -23,6 +25,7 @@ class BusinessCalendar(TimestampMixin, Model):
 
     __tablename__ = "sla_calendars"
     __audit__ = True
+    __audit_label__ = _l("Calendario SLA")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True, nullable=False)
@@ -38,6 +41,7 @@ class CalendarHours(Model):
 
     __tablename__ = "sla_calendar_hours"
     __audit__ = True
+    __audit_label__ = _l("Orario di calendario SLA")
     __table_args__ = (sa.Index("ix_sla_calendar_hours_cal", "calendar_id", "weekday"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +56,7 @@ class CalendarClosure(Model):
 
     __tablename__ = "sla_calendar_closures"
     __audit__ = True
+    __audit_label__ = _l("Chiusura di calendario SLA")
     __table_args__ = (sa.UniqueConstraint("calendar_id", "day", "yearly", name="uq_sla_closure_day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +76,7 @@ class SlaPolicy(TimestampMixin, Model):
 
     __tablename__ = "sla_policies"
     __audit__ = True
+    __audit_label__ = _l("Politica SLA")
     __table_args__ = (sa.Index("ix_sla_policies_match", "active", "priority", "tier"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +126,10 @@ class AlertKind(enum.StrEnum):
 class AlertLevel(enum.StrEnum):
     AT_RISK = "at_risk"
     BREACHED = "breached"
+
+
+enum_labels(AlertKind, {"first_response": _l("Prima risposta"), "resolution": _l("Risoluzione")}, name="SlaAlertKind")
+enum_labels(AlertLevel, {"at_risk": _l("A rischio"), "breached": _l("Scaduto")}, name="SlaAlertLevel")
 
 
 class SlaAlert(Model):

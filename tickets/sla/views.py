@@ -151,13 +151,16 @@ def calendar_edit(calendar_id: int | None = None):
     status = 422 if form.errors else 200
     preview = []
     if row is not None:
+        from flask_babel import get_locale
+
+        from tickets.sla.calendar import holiday_language
         from tickets.sla.engine import load_calendar
 
         cal = load_calendar(row.id)
         today = local_today()
         for offset in range(0, 366):
             when = today + dt.timedelta(days=offset)
-            reason = cal.closed_reason(when)
+            reason = cal.closed_reason(when, holiday_language(str(get_locale())))
             if reason and cal.hours.get(when.weekday()):
                 preview.append((when, reason))
             if len(preview) >= 12:

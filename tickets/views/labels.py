@@ -6,37 +6,16 @@ from typing import Any, NamedTuple
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.i18n import fmt_datetime
-from tickets.models import Ticket
+from app.labels import labels_of
+from tickets.models import Channel, Priority, SlaState, Ticket, TicketStatus
 from tickets.views.helpers import bp
 
-# Lazy strings built once: a queue page renders hundreds of labels, one gettext each (not 21).
-_LABELS = {
-    "new": _l("Nuovo"),
-    "open": _l("Aperto"),
-    "pending": _l("In attesa"),
-    "resolved": _l("Risolto"),
-    "closed": _l("Chiuso"),
-    "low": _l("Bassa"),
-    "normal": _l("Normale"),
-    "high": _l("Alta"),
-    "urgent": _l("Urgente"),
-    "ok": _l("In regola"),
-    "at_risk": _l("A rischio"),
-    "breached": _l("Scaduto"),
-    "paused": _l("In pausa"),
-    "met": _l("Rispettato"),
-    "portal": _l("Portale"),
-    "email": _l("Email"),
-    "pec": _l("PEC"),
-    "phone": _l("Telefono"),
-    "sms": _l("SMS"),
-    "web": _l("Web"),
-    "api": _l("API"),
-}
+# Lazy strings built once: a queue page renders hundreds of labels, one gettext each (not 21). The words
+# are the enums' own (``app.labels``), keyed by plain value for the ticket table's badges.
+_LABELS = {**labels_of(Channel), **labels_of(SlaState), **labels_of(Priority), **labels_of(TicketStatus)}
 
 
 def status_label(value: Any) -> str:

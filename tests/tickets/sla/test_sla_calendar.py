@@ -123,3 +123,12 @@ def test_parse_ranges():
     for bad in ("9-8", "8:30", "9-13, 12-15", "ab-cd", "25:00-26:00"):
         with pytest.raises(ValueError):
             parse_ranges(bad)
+
+
+def test_holiday_names_are_italian_and_english_on_request():
+    from tickets.sla.calendar import holiday_language
+
+    cal = Calendar(tz=ROME)
+    assert cal.closed_reason(dt.date(2026, 12, 25)) == "Natale"
+    assert cal.closed_reason(dt.date(2026, 12, 25), holiday_language("en")) == "Christmas Day"
+    assert holiday_language("it") == "it_IT"
