@@ -34,7 +34,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from app import admin_api, api, audit, auth, cli, errors, forms, i18n, jobs, mail, routing, security, web  # noqa: F401
+    from app import admin_api, api, audit, auth, cli, errors, forms, i18n, jobs, mail, routing, security, uploads, web  # noqa: F401
     from app.extensions import csrf, db, migrate
 
     routing.init_app(app)  # before any route: <int:...> is bounded to the integer column range
@@ -49,6 +49,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     admin_api.init_app(app)
     errors.init_app(app)  # after the API, so one handler answers HTTP errors everywhere
+    uploads.init_app(app)  # a registered form over the request limit answers itself again
     cli.init_app(app)
     app.register_blueprint(web.bp)
 

@@ -29,6 +29,7 @@ from app.errors import Invalid, NotFound, Unauthorized
 from app.extensions import csrf
 from app.routing import safe_redirect_target
 from app.storage import send_download
+from app.uploads import register_oversize_form
 from contact_center import intake, services, sources
 from contact_center.forms import (
     NONE_CHOICE,
@@ -464,20 +465,52 @@ def _client_ip() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
+def _web_request_form() -> WebRequestForm:
+    form = WebRequestForm()
+    form.organization_id.choices = [(0, _("— scegli il tuo ente —")), *sources.organization_choices()]
+    form.service_id.choices = [(0, _("— non so / altro —")), *sources.service_choices()]
+    return form
+
+
+def _render_public_form(form: WebRequestForm, status: int = 200) -> Any:
+    from contact_center import webform
+
+    return render_template("contact_center/public_form.html", form=form, upload_limit=webform.upload_limits()), status
+
+
+def _public_form_too_large() -> Any:
+    """Files over the request limit: the form again with what was typed and the limits stated."""
+    from contact_center import webform
+
+    form = _web_request_form()
+    form.validate()
+    limits = webform.upload_limits()
+    form.attachments.errors = [
+        _(
+            "I file superano il limite di %(mb)s MB in tutto e non sono stati caricati: il testo è stato "
+            "conservato, scegli file più piccoli (massimo %(file)s MB ciascuno).",
+            mb=limits["total_mb"],
+            file=limits["file_mb"],
+        )
+    ]
+    return _render_public_form(form, 413)
+
+
+register_oversize_form("contact_center.public_form", _public_form_too_large)
+
+
 @bp.route("/assistenza", methods=["GET", "POST"])
 def public_form():
     from contact_center import webform
 
-    form = WebRequestForm()
-    form.organization_id.choices = [(0, _("— scegli il tuo ente —")), *sources.organization_choices()]
-    form.service_id.choices = [(0, _("— non so / altro —")), *sources.service_choices()]
+    form = _web_request_form()
     if request.method == "GET":
         form.nonce.data = webform.new_nonce()
-        return render_template("contact_center/public_form.html", form=form)
+        return _render_public_form(form)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400, description="CSRF token missing or invalid")
-        return render_template("contact_center/public_form.html", form=form), 422
+        return _render_public_form(form, 422)
     item = webform.submit(
         client_ip=_client_ip(),
         organization_id=form.organization_id.data,

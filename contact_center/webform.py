@@ -27,6 +27,21 @@ ALLOWED_EXTENSIONS = {
 RATE_WINDOW = dt.timedelta(hours=1)
 
 
+def upload_limits() -> dict[str, Any]:
+    """What the public form's files may be, stated next to the field and checked in the browser first."""
+    total = int(current_app.config.get("MAX_CONTENT_LENGTH") or MAX_FILES * MAX_FILE_BYTES)
+    extensions = sorted(ALLOWED_EXTENSIONS)
+    return {
+        "files": MAX_FILES,
+        "file_bytes": MAX_FILE_BYTES,
+        "file_mb": MAX_FILE_BYTES // (1024 * 1024),
+        "total_bytes": total,
+        "total_mb": total // (1024 * 1024),
+        "extensions": extensions,
+        "accept": ",".join(f".{e}" for e in extensions),
+    }
+
+
 def check_uploads(files: list[Any]) -> str | None:
     from flask_babel import gettext as _
 

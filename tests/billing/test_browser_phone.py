@@ -49,3 +49,20 @@ def test_the_portal_fits_a_phone(page, browser_login, make_user, issued):
     box = amount.bounding_box()
     assert box and box["x"] + box["width"] <= 390
     _fits(page)
+
+
+def test_an_invoice_page_shows_its_total_on_a_phone(page, browser_login, make_user, issued):
+    invoice = issued()
+    from app.extensions import db
+    from crm.models import Organization
+
+    org = db.session.get(Organization, invoice.organization_id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(make_user("referente", organization=org, name="Rita Referente"))
+    page.goto(f"/ragioneria/fatture/{invoice.id}")
+    total = page.get_by_test_id("invoice-total")
+    total.scroll_into_view_if_needed()
+    expect(total).to_be_in_viewport()
+    box = total.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, "the total is not hidden off-screen"
+    _fits(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tickets.views import uploads  # noqa: F401 - registers the forms answering an oversized upload
 from tickets.views.admin import (
     canned,
     canned_delete,
@@ -64,7 +65,6 @@ from tickets.views.queue import (
     new,
     queue,
 )
-from tickets.views.uploads import too_large
 from tickets.views.workspace import (
     next_ticket,
     presence,
@@ -125,5 +125,4 @@ __all__ = [
     "save_panel",
     "presence",
     "next_ticket",
-    "too_large",
 ]

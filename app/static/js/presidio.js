@@ -45,4 +45,38 @@
       document.querySelectorAll("[data-select-all]").forEach(sync);
     });
   });
+  // A form that creates something (its method is POST) is sent once: a double click on its button
+  // does not send it twice within a few seconds. Listening on the document, this runs after the form's own checks
+  // (file sizes, confirmations), so a refused submit leaves the form usable.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (ev.defaultPrevented || !form.getAttribute || (form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    if (form.dataset.submitting) { ev.preventDefault(); return; }
+    form.dataset.submitting = "1";
+    form.setAttribute("aria-busy", "true");
+    // a POST that answers with a download leaves the page here: the form works again after a moment
+    window.setTimeout(function () { delete form.dataset.submitting; form.removeAttribute("aria-busy"); }, 5000);
+  });
+  // A table wider than the screen scrolls in its box: the box takes the keyboard focus (arrows scroll
+  // it) and is named by the table's caption, so nobody is left with columns they cannot reach.
+  function focusableScrollers() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+        if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+        var caption = box.querySelector("caption");
+        var heading = caption ? caption.textContent.trim() : (document.title || "").split(" ·")[0];
+        if (!box.hasAttribute("aria-label") && heading) { box.setAttribute("aria-label", heading); }
+      }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  // Back to a page from the history cache: its forms can be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(function (f) {
+      delete f.dataset.submitting;
+      f.removeAttribute("aria-busy");
+    });
+  });
 })();
