@@ -109,7 +109,6 @@ def blueprints() -> list[Blueprint]:
     @bp.doc(
         responses={
             "200": {"description": "the evidence file", "content": {"application/pdf": {}, "image/*": {}}},
-            "404": {"description": "no such value, no file, or another ente's (referente)"},
         }
     )
     @permission_required("indicators.read")
