@@ -537,11 +537,13 @@ def _rollup_tallies(grain: tuple[str, ...], query: Query, by: str | None, live: 
     for row in db.session.execute(stmt):
         k = row[0] if keyed else None
         b, c = int(row[-2]), int(row[-1])
-        t = out.setdefault(k, Tally())
+        tally = out.get(k)
+        if tally is None:
+            tally = out[k] = Tally()
         if b >= offset:
-            t.resolution[b - offset] += c
+            tally.resolution[b - offset] += c
         else:
-            t.first_response[b] += c
+            tally.first_response[b] += c
     return out
 
 
@@ -585,14 +587,18 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
         return None
     today = local_today()
     last = min(query.end_day, today)
-    clean = set(
+    # The days from the first fact to the end of the window that are not clean (today never is): asked
+    # of PostgreSQL, which answers with those few days rather than with the years of clean ones.
+    live = set(
         db.session.scalars(
-            sa.select(RollupDay.day).where(
-                RollupDay.dirty.is_(False), RollupDay.day.between(first, last), RollupDay.day < today
-            )
+            sa.text(
+                "SELECT CAST(s.d AS date) FROM generate_series(CAST(:first AS date), CAST(:last AS date),"
+                " interval '1 day') AS s(d) WHERE NOT EXISTS (SELECT 1 FROM report_rollup_days r"
+                " WHERE r.day = CAST(s.d AS date) AND r.dirty IS false AND r.day < :today) LIMIT :cap"
+            ),
+            {"first": first, "last": last, "today": today, "cap": LIVE_MAX_DAYS + 1},
         )
     )
-    live = set(_days(first, last)) - clean if first <= last else set()
     if len(live - {today}) >= LIVE_MAX_DAYS:
         return None
     grains = [grain] if grain == total_grain else [grain, total_grain]
@@ -612,7 +618,10 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
     by_key = _rollup_tallies(grain, query, query.group_by, live)
     for (g, day, values), t in live_tallies.items():
         if g == grain and in_window(day):
-            by_key.setdefault(key_of(day, values), Tally()).add(t)
+            k = key_of(day, values)
+            if k not in by_key:
+                by_key[k] = Tally()
+            by_key[k].add(t)
     totals = None
     if with_totals:
         totals = Tally()
