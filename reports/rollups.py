@@ -102,16 +102,24 @@ def _value_at(ordered: list[tuple[int, int]], rank: int) -> float:
 
 def percentile(hist: Mapping[int, int], share: float) -> float | None:
     """``percentile_cont(share)`` estimated from a histogram (see the module's error bound)."""
-    ordered = sorted((b, c) for b, c in hist.items() if c)
+    return percentiles(hist, (share,))[0]
+
+
+def percentiles(hist: Mapping[int, int], shares: Sequence[float]) -> list[float | None]:
+    """``percentile`` of each share, the histogram sorted once."""
+    ordered = sorted(item for item in hist.items() if item[1])
     total = sum(c for _, c in ordered)
     if not total:
-        return None
-    pos = share * (total - 1)
-    low = int(pos)
-    value = _value_at(ordered, low)
-    if pos > low:
-        value += (_value_at(ordered, low + 1) - value) * (pos - low)
-    return value
+        return [None] * len(shares)
+    out: list[float | None] = []
+    for share in shares:
+        pos = share * (total - 1)
+        low = int(pos)
+        value = _value_at(ordered, low)
+        if pos > low:
+            value += (_value_at(ordered, low + 1) - value) * (pos - low)
+        out.append(value)
+    return out
 
 
 @dataclasses.dataclass
