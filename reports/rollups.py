@@ -318,8 +318,15 @@ def _hist_json(counter: Counter[int]) -> dict[str, int]:
 def _roll_days(days: list[dt.date]) -> int:
     """Rebuild the rollup rows of a run of consecutive days (in the caller's transaction); rows written."""
     _upsert_days(days, dirty=True)
-    # Lock the days: a fact transaction marking one of them dirty meanwhile waits, then marks it again.
-    db.session.execute(sa.select(RollupDay.day).where(RollupDay.day.between(days[0], days[-1])).with_for_update()).all()
+    # Lock the days of their whole months: a fact transaction marking one of them dirty meanwhile waits,
+    # then marks it again; another roll of days of the same months waits too, so the monthly rows rebuilt
+    # below see every committed daily row of the month.
+    db.session.execute(
+        sa.select(RollupDay.day)
+        .where(RollupDay.day.between(days[0].replace(day=1), _month_end(days[-1].replace(day=1))))
+        .order_by(RollupDay.day)
+        .with_for_update()
+    ).all()
     tallies = tally_facts(_facts_of_days(days), set(days), GRAINS)
     db.session.execute(sa.delete(DailyRollup).where(DailyRollup.day.between(days[0], days[-1])))
     written = _insert_rows(ROLLUP_TABLE, tallies)
