@@ -26,7 +26,7 @@ from app.errors import Invalid
 from app.extensions import db
 from reports import rollups
 from reports.models import TicketFact
-from reports.rollups import Tally, percentile
+from reports.rollups import Tally, percentiles
 
 GROUPS = ("channel", "service", "organization", "priority", "team", "operator", "week", "month")
 TIME_GROUPS = ("week", "month")
@@ -339,19 +339,21 @@ def period_of_day(day: dt.date, group: str) -> str:
 
 
 def _created_fields(t: Tally) -> dict[str, Any]:
+    median, p90 = percentiles(t.first_response, (0.5, 0.9))
     return {
         "created": t.created,
-        "first_response_median_minutes": _round(percentile(t.first_response, 0.5)),
-        "first_response_p90_minutes": _round(percentile(t.first_response, 0.9)),
+        "first_response_median_minutes": _round(median),
+        "first_response_p90_minutes": _round(p90),
         "sla_met_pct": _pct(t.sla_met, t.sla_met + t.sla_breached),
     }
 
 
 def _resolved_fields(t: Tally) -> dict[str, Any]:
+    median, p90 = percentiles(t.resolution, (0.5, 0.9))
     return {
         "resolved": t.resolved,
-        "resolution_median_minutes": _round(percentile(t.resolution, 0.5)),
-        "resolution_p90_minutes": _round(percentile(t.resolution, 0.9)),
+        "resolution_median_minutes": _round(median),
+        "resolution_p90_minutes": _round(p90),
         "reopened": t.reopened,
         "reopen_rate_pct": _pct(t.reopened, t.resolved),
         "csat_avg": round(t.csat_sum / t.csat_count, 2) if t.csat_count else None,

@@ -59,19 +59,8 @@ class TicketFact(Model):
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
-class DailyRollup(Model):
-    """One day's ticket figures at one grain (``reports.rollups``): the totals of the day (grain ``""``)
-    or per value of one or two dimensions (grain ``"channel"``, ``"channel+team"``); the dimensions
-    outside the grain are NULL. Rebuilt day by day from the fact table by ``reports.rollups.rollup``
-    (never edited by hand).
-
-    ``created`` basis (tickets opened that day): ``created``, ``sla_met``, ``sla_breached`` and the
-    first response histogram; ``resolved`` basis (resolved that day): ``resolved``, ``reopened``, the
-    ratings and the resolution histogram. A histogram is ``{"bucket index": count}`` over
-    ``reports.rollups.EDGES``."""
-
-    __tablename__ = "report_daily_rollups"
-    __table_args__ = (sa.Index("ix_report_rollups_grain_day", "grain", "day"),)
+class RollupColumns:
+    """The columns of a rollup row (daily or monthly)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
@@ -91,6 +80,30 @@ class DailyRollup(Model):
     csat_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     first_response_hist: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     resolution_hist: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+class DailyRollup(RollupColumns, Model):
+    """One day's ticket figures at one grain (``reports.rollups``): the totals of the day (grain ``""``)
+    or per value of one or two dimensions (grain ``"channel"``, ``"channel+team"``); the dimensions
+    outside the grain are NULL. Rebuilt day by day from the fact table by ``reports.rollups.rollup``
+    (never edited by hand).
+
+    ``created`` basis (tickets opened that day): ``created``, ``sla_met``, ``sla_breached`` and the
+    first response histogram; ``resolved`` basis (resolved that day): ``resolved``, ``reopened``, the
+    ratings and the resolution histogram. A histogram is ``{"bucket index": count}`` over
+    ``reports.rollups.EDGES``."""
+
+    __tablename__ = "report_daily_rollups"
+    __table_args__ = (sa.Index("ix_report_rollups_grain_day", "grain", "day"),)
+
+
+class MonthlyRollup(RollupColumns, Model):
+    """The sum of a calendar month's ``DailyRollup`` rows per grain and values (``day``: the month's first
+    day), so a year reads 12 rows per value instead of 365. Rebuilt from the daily rows whenever a day of
+    the month is rolled up; read only for months whose every day is clean (``reports.rollups``)."""
+
+    __tablename__ = "report_monthly_rollups"
+    __table_args__ = (sa.Index("ix_report_monthly_rollups_grain_day", "grain", "day"),)
 
 
 class RollupDay(Model):

@@ -35,7 +35,7 @@ from flask import current_app
 
 from app.db import local_today, transaction, utcnow
 from app.extensions import db
-from reports.models import DailyRollup, RollupDay, TicketFact
+from reports.models import DailyRollup, MonthlyRollup, RollupDay, TicketFact
 
 if TYPE_CHECKING:
     from reports.analytics import Query
@@ -69,6 +69,7 @@ GRAINS: tuple[tuple[str, ...], ...] = (
     *itertools.combinations(_PAIRABLE, 2),
 )
 ROLLUP_TABLE = cast(sa.Table, DailyRollup.__table__)
+MONTHLY_TABLE = cast(sa.Table, MonthlyRollup.__table__)
 LIVE_MAX_DAYS = 8  # more days than this to read from the facts: the whole report reads the facts
 CHUNK_DAYS = 31
 
@@ -101,16 +102,24 @@ def _value_at(ordered: list[tuple[int, int]], rank: int) -> float:
 
 def percentile(hist: Mapping[int, int], share: float) -> float | None:
     """``percentile_cont(share)`` estimated from a histogram (see the module's error bound)."""
-    ordered = sorted((b, c) for b, c in hist.items() if c)
+    return percentiles(hist, (share,))[0]
+
+
+def percentiles(hist: Mapping[int, int], shares: Sequence[float]) -> list[float | None]:
+    """``percentile`` of each share, the histogram sorted once."""
+    ordered = sorted(item for item in hist.items() if item[1])
     total = sum(c for _, c in ordered)
     if not total:
-        return None
-    pos = share * (total - 1)
-    low = int(pos)
-    value = _value_at(ordered, low)
-    if pos > low:
-        value += (_value_at(ordered, low + 1) - value) * (pos - low)
-    return value
+        return [None] * len(shares)
+    out: list[float | None] = []
+    for share in shares:
+        pos = share * (total - 1)
+        low = int(pos)
+        value = _value_at(ordered, low)
+        if pos > low:
+            value += (_value_at(ordered, low + 1) - value) * (pos - low)
+        out.append(value)
+    return out
 
 
 @dataclasses.dataclass
@@ -309,10 +318,26 @@ def _hist_json(counter: Counter[int]) -> dict[str, int]:
 def _roll_days(days: list[dt.date]) -> int:
     """Rebuild the rollup rows of a run of consecutive days (in the caller's transaction); rows written."""
     _upsert_days(days, dirty=True)
-    # Lock the days: a fact transaction marking one of them dirty meanwhile waits, then marks it again.
-    db.session.execute(sa.select(RollupDay.day).where(RollupDay.day.between(days[0], days[-1])).with_for_update()).all()
+    # Lock the days of their whole months: a fact transaction marking one of them dirty meanwhile waits,
+    # then marks it again; another roll of days of the same months waits too, so the monthly rows rebuilt
+    # below see every committed daily row of the month.
+    db.session.execute(
+        sa.select(RollupDay.day)
+        .where(RollupDay.day.between(days[0].replace(day=1), _month_end(days[-1].replace(day=1))))
+        .order_by(RollupDay.day)
+        .with_for_update()
+    ).all()
     tallies = tally_facts(_facts_of_days(days), set(days), GRAINS)
     db.session.execute(sa.delete(DailyRollup).where(DailyRollup.day.between(days[0], days[-1])))
+    written = _insert_rows(ROLLUP_TABLE, tallies)
+    db.session.execute(
+        sa.update(RollupDay).where(RollupDay.day.between(days[0], days[-1])).values(dirty=False, rolled_at=utcnow())
+    )
+    _roll_months({d.replace(day=1) for d in days})
+    return written
+
+
+def _insert_rows(table: sa.Table, tallies: Mapping[tuple[tuple[str, ...], dt.date, tuple[Any, ...]], Tally]) -> int:
     rows = []
     for (grain, day, key), t in tallies.items():
         row: dict[str, Any] = dict.fromkeys(DIMENSIONS.values())
@@ -332,11 +357,50 @@ def _roll_days(days: list[dt.date]) -> int:
         )
         rows.append(row)
     if rows:
-        db.session.execute(sa.insert(ROLLUP_TABLE), rows)  # Core: multi-row INSERTs, not one per row
-    db.session.execute(
-        sa.update(RollupDay).where(RollupDay.day.between(days[0], days[-1])).values(dirty=False, rolled_at=utcnow())
-    )
+        db.session.execute(sa.insert(table), rows)  # Core: multi-row INSERTs, not one per row
     return len(rows)
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _roll_months(months: Iterable[dt.date]) -> int:
+    """Rebuild the monthly rows of these months (their first days) from their daily rows, in the
+    caller's transaction. A month with a day not rolled up yet gets a partial row: it is read only once
+    every day of the month is clean, and the roll of that last day rebuilt it."""
+    written = 0
+    grains = {grain_name(g): g for g in GRAINS}
+    for first in sorted(set(months)):
+        last = _month_end(first)
+        db.session.execute(sa.delete(MonthlyRollup).where(MonthlyRollup.day == first))
+        cols = [c for c in ROLLUP_TABLE.c if c.name not in ("id", "day")]
+        tallies: dict[tuple[tuple[str, ...], dt.date, tuple[Any, ...]], Tally] = {}
+        for row in db.session.execute(sa.select(*cols).where(DailyRollup.day.between(first, last))):
+            grain = grains[row.grain]
+            key = tuple(getattr(row, DIMENSIONS[d]) for d in grain)
+            t = tallies.get((grain, first, key))
+            if t is None:
+                t = tallies[(grain, first, key)] = Tally()
+            t.add_row(row)
+        written += _insert_rows(MONTHLY_TABLE, tallies)
+    return written
+
+
+def rebuild_months() -> int:
+    """Every monthly row again from the daily rows (after an upgrade that added them); rows written."""
+    days = db.session.execute(sa.select(sa.func.min(DailyRollup.day), sa.func.max(DailyRollup.day))).one()
+    if days[0] is None:
+        return 0
+    months, month = [], days[0].replace(day=1)
+    while month <= days[1]:
+        months.append(month)
+        month = _month_end(month) + dt.timedelta(days=1)
+    written = 0
+    for month in months:
+        with transaction():
+            written += _roll_months([month])
+    return written
 
 
 def rollup(*, since: dt.date | None = None, today: dt.date | None = None) -> dict[str, int]:
@@ -352,6 +416,10 @@ def rollup(*, since: dt.date | None = None, today: dt.date | None = None) -> dic
     ]
     todo += list(db.session.scalars(sa.select(RollupDay.day).where(RollupDay.dirty.is_(True), RollupDay.day < first)))
     written = 0
+    if db.session.scalar(sa.select(DailyRollup.id).limit(1)) and not db.session.scalar(
+        sa.select(MonthlyRollup.id).limit(1)
+    ):
+        written += rebuild_months()  # daily rows from before the monthly ones existed
     for run in _runs(todo, CHUNK_DAYS):
         with transaction():
             written += _roll_days(run)
@@ -375,77 +443,145 @@ class Figures:
 _COUNTS = ("created", "resolved", "reopened", "sla_met", "sla_breached", "csat_sum", "csat_count")
 
 
+def _sources(
+    grain: tuple[str, ...],
+    query: Query,
+    first: dt.date | None,
+    last: dt.date,
+    live: set[dt.date],
+    *,
+    monthly: bool = True,
+    earliest: dt.date | None = None,
+) -> list[tuple[Any, list[Any]]]:
+    """The rollup rows of the clean days from ``first`` (None: from the beginning) to ``last``: the
+    monthly rows of the whole months without a live day (a monthly row is always the sum of its month's
+    daily rows: both are written in one transaction) and the daily rows of the other days. Without
+    ``first``, months are used from the one of ``earliest`` (the first fact's day) on."""
+    months: list[dt.date] = []
+    start = first or earliest
+    if monthly and start is not None:
+        month = start.replace(day=1)
+        if first is not None and first != month:  # a partial month at the start of the window: its days
+            month = _month_end(month) + dt.timedelta(days=1)
+        while _month_end(month) <= last:
+            end = _month_end(month)
+            if not any(month <= d <= end for d in live):
+                months.append(month)
+            month = end + dt.timedelta(days=1)
+    ranges: list[list[dt.date]] = []  # consecutive months: [first day, last day]
+    for month in months:
+        if ranges and ranges[-1][1] + dt.timedelta(days=1) == month:
+            ranges[-1][1] = _month_end(month)
+        else:
+            ranges.append([month, _month_end(month)])
+    out: list[tuple[Any, list[Any]]] = []
+    for table in (DailyRollup, MonthlyRollup):
+        if table is MonthlyRollup and not months:
+            continue
+        where: list[Any] = [table.grain == grain_name(grain), *(getattr(table, c) == v for c, v in query.filters)]
+        if table is MonthlyRollup:
+            where.append(table.day.in_(months))
+        else:
+            if live:
+                where.append(table.day.not_in(sorted(live)))
+            # The days outside the months as ranges (index ranges, where NOT BETWEEN would be a filter).
+            gaps: list[Any] = []
+            low = first
+            for lo, hi in ranges:
+                if low is None:
+                    gaps.append(table.day < lo)
+                elif low < lo:
+                    gaps.append(table.day.between(low, lo - dt.timedelta(days=1)))
+                low = hi + dt.timedelta(days=1)
+            if low is None:
+                gaps.append(table.day <= last)
+            elif low <= last:
+                gaps.append(table.day.between(low, last))
+            if not gaps:
+                continue
+            where.append(sa.or_(*gaps))
+        out.append((table, where))
+    return out
+
+
+def _key(table: Any, by: str | None) -> list[Any]:
+    if by in ("month", "week"):
+        return [sa.func.to_char(table.day, "YYYY-MM" if by == "month" else 'IYYY-"W"IW').label("k")]
+    if by is not None:
+        return [getattr(table, DIMENSIONS[by]).label("k")]
+    return []
+
+
 def _rollup_tallies(grain: tuple[str, ...], query: Query, by: str | None, live: set[dt.date]) -> dict[Any, Tally]:
     """The clean days of the window summed in PostgreSQL per key (``by``: a dimension, ``month`` or
-    ``week``; None: one total), histograms merged there too (``jsonb_each_text``): the answer is a few
-    rows per key however many days and values the window holds."""
-    r = DailyRollup
-    where = [
-        r.grain == grain_name(grain),
-        r.day.between(query.start_day, query.end_day),
-        *(getattr(r, c) == v for c, v in query.filters),
-    ]
-    if live:
-        where.append(r.day.not_in(sorted(live)))
-    if by in ("month", "week"):
-        key: Any = sa.func.to_char(r.day, "YYYY-MM" if by == "month" else 'IYYY-"W"IW')
-    elif by is not None:
-        key = getattr(r, DIMENSIONS[by])
-    else:
-        key = None
-    keys = [key] if key is not None else []
+    ``week``; None: one total), histograms merged there too (``jsonb_each_text``), whole months read
+    from the monthly rows: the answer is a few rows per key however many days and values the window holds."""
+    sources = _sources(grain, query, query.start_day, query.end_day, live, monthly=by != "week")
+    keyed = bool(_key(DailyRollup, by))
     out: dict[Any, Tally] = {}
-    counts = sa.select(*keys, *(sa.func.sum(getattr(r, c)) for c in _COUNTS)).where(*where)
-    for row in db.session.execute(counts.group_by(*keys) if keys else counts):
-        values = row[len(keys) :]
+    parts = [sa.select(*_key(t, by), *(getattr(t, c).label(c) for c in _COUNTS)).where(*where) for t, where in sources]
+    counts = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    sub_keys = [counts.c.k] if keyed else []
+    stmt = sa.select(*sub_keys, *(sa.func.sum(counts.c[c]) for c in _COUNTS))
+    for row in db.session.execute(stmt.group_by(*sub_keys) if keyed else stmt):
+        values = row[len(sub_keys) :]
         if values[0] is None:  # no rows at all (an aggregate without GROUP BY)
             continue
-        t = out[row[0] if keys else None] = Tally()
+        t = out[row[0] if keyed else None] = Tally()
         for name, value in zip(_COUNTS, values, strict=True):
             setattr(t, name, int(value or 0))
     # Both histograms in one statement: the resolution buckets are numbered after the first response ones.
     offset = len(EDGES)
-    hist = sa.func.jsonb_each_text(r.first_response_hist).table_valued("key", "value").lateral()
-    res = sa.func.jsonb_each_text(r.resolution_hist).table_valued("key", "value").lateral()
-    both = sa.union_all(
-        sa.select(*keys, sa.cast(hist.c.key, sa.Integer).label("b"), sa.cast(hist.c.value, sa.Integer).label("c"))
-        .select_from(r)
-        .join(hist, sa.true())
-        .where(*where),
-        sa.select(
-            *keys, (sa.cast(res.c.key, sa.Integer) + offset).label("b"), sa.cast(res.c.value, sa.Integer).label("c")
-        )
-        .select_from(r)
-        .join(res, sa.true())
-        .where(*where),
-    ).subquery()
-    sub_keys = [both.c[0]] if keys else []
+    hists = []
+    for table, where in sources:
+        for column, shift in ((table.first_response_hist, 0), (table.resolution_hist, offset)):
+            each = sa.func.jsonb_each_text(column).table_valued("key", "value").lateral()
+            hists.append(
+                sa.select(
+                    *_key(table, by),
+                    (sa.cast(each.c.key, sa.Integer) + shift).label("b"),
+                    sa.cast(each.c.value, sa.Integer).label("c"),
+                )
+                .select_from(table)
+                .join(each, sa.true())
+                .where(*where)
+            )
+    both = sa.union_all(*hists).subquery()
+    sub_keys = [both.c.k] if keyed else []
     stmt = sa.select(*sub_keys, both.c.b, sa.func.sum(both.c.c)).group_by(*sub_keys, both.c.b)
     for row in db.session.execute(stmt):
-        k = row[0] if keys else None
+        k = row[0] if keyed else None
         b, c = int(row[-2]), int(row[-1])
-        t = out.setdefault(k, Tally())
+        tally = out.get(k)
+        if tally is None:
+            tally = out[k] = Tally()
         if b >= offset:
-            t.resolution[b - offset] += c
+            tally.resolution[b - offset] += c
         else:
-            t.first_response[b] += c
+            tally.first_response[b] += c
     return out
 
 
 def _backlog_sums(
-    grain: tuple[str, ...], query: Query, until: dt.date, live: set[dt.date], by: str | None = None
+    grain: tuple[str, ...],
+    query: Query,
+    until: dt.date,
+    live: set[dt.date],
+    by: str | None = None,
+    *,
+    earliest: dt.date | None = None,
 ) -> dict[Any, int]:
     """created − resolved of every clean day up to ``until`` (inclusive): one figure, or per value of
-    the dimension ``by`` (the filters fix the grain's other dimensions)."""
-    r = DailyRollup
-    where = [r.grain == grain_name(grain), r.day <= until, *(getattr(r, c) == v for c, v in query.filters)]
-    if live:
-        where.append(r.day.not_in(sorted(live)))
-    total = sa.func.sum(r.created - r.resolved)
+    the dimension ``by`` (the filters fix the grain's other dimensions); whole months from the monthly rows."""
+    parts = [
+        sa.select(*_key(t, by), (t.created - t.resolved).label("n")).where(*where)
+        for t, where in _sources(grain, query, None, until, live, earliest=earliest)
+    ]
+    sub = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    total = sa.func.sum(sub.c.n)
     if by is None:
-        return {None: int(db.session.scalar(sa.select(total).where(*where)) or 0)}
-    col = getattr(r, DIMENSIONS[by])
-    return {k: int(n or 0) for k, n in db.session.execute(sa.select(col, total).where(*where).group_by(col))}
+        return {None: int(db.session.scalar(sa.select(total)) or 0)}
+    return {k: int(n or 0) for k, n in db.session.execute(sa.select(sub.c.k, total).group_by(sub.c.k))}
 
 
 def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures | None:
@@ -466,14 +602,18 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
         return None
     today = local_today()
     last = min(query.end_day, today)
-    clean = set(
+    # The days from the first fact to the end of the window that are not clean (today never is): asked
+    # of PostgreSQL, which answers with those few days rather than with the years of clean ones.
+    live = set(
         db.session.scalars(
-            sa.select(RollupDay.day).where(
-                RollupDay.dirty.is_(False), RollupDay.day.between(first, last), RollupDay.day < today
-            )
+            sa.text(
+                "SELECT CAST(s.d AS date) FROM generate_series(CAST(:first AS date), CAST(:last AS date),"
+                " interval '1 day') AS s(d) WHERE NOT EXISTS (SELECT 1 FROM report_rollup_days r"
+                " WHERE r.day = CAST(s.d AS date) AND r.dirty IS false AND r.day < :today) LIMIT :cap"
+            ),
+            {"first": first, "last": last, "today": today, "cap": LIVE_MAX_DAYS + 1},
         )
     )
-    live = set(_days(first, last)) - clean if first <= last else set()
     if len(live - {today}) >= LIVE_MAX_DAYS:
         return None
     grains = [grain] if grain == total_grain else [grain, total_grain]
@@ -493,7 +633,10 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
     by_key = _rollup_tallies(grain, query, query.group_by, live)
     for (g, day, values), t in live_tallies.items():
         if g == grain and in_window(day):
-            by_key.setdefault(key_of(day, values), Tally()).add(t)
+            k = key_of(day, values)
+            if k not in by_key:
+                by_key[k] = Tally()
+            by_key[k].add(t)
     totals = None
     if with_totals:
         totals = Tally()
@@ -517,14 +660,14 @@ def figures(query: Query, *, with_totals: bool, facts_backlog: bool) -> Figures 
     backlog_before = backlog_by_key = backlog_end = None
     if timed:
         before = query.start_day - dt.timedelta(days=1)
-        backlog_before = _backlog_sums(total_grain, query, before, live).get(None, 0)
+        backlog_before = _backlog_sums(total_grain, query, before, live, earliest=first).get(None, 0)
         backlog_before += live_backlog(total_grain, before, False).get(None, 0)
     elif not facts_backlog:
-        sums = _backlog_sums(grain, query, query.end_day, live, by=query.group_by)
+        sums = _backlog_sums(grain, query, query.end_day, live, by=query.group_by, earliest=first)
         for k, n in live_backlog(grain, query.end_day, True).items():
             sums[k] = sums.get(k, 0) + n
         backlog_by_key = {k: n for k, n in sums.items() if n}
     if with_totals:
-        backlog_end = _backlog_sums(total_grain, query, query.end_day, live).get(None, 0)
+        backlog_end = _backlog_sums(total_grain, query, query.end_day, live, earliest=first).get(None, 0)
         backlog_end += live_backlog(total_grain, query.end_day, False).get(None, 0)
     return Figures(by_key, totals, backlog_before, backlog_by_key, backlog_end)

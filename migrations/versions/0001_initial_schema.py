@@ -364,6 +364,39 @@ def upgrade():
         batch_op.create_index("ix_report_rollups_grain_day", ["grain", "day"], unique=False)
 
     op.create_table(
+        "report_monthly_rollups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("grain", sa.String(length=40), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=10), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=True),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.Column("reopened", sa.Integer(), nullable=False),
+        sa.Column("sla_met", sa.Integer(), nullable=False),
+        sa.Column("sla_breached", sa.Integer(), nullable=False),
+        sa.Column("csat_sum", sa.Integer(), nullable=False),
+        sa.Column("csat_count", sa.Integer(), nullable=False),
+        sa.Column(
+            "first_response_hist",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "resolution_hist",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_monthly_rollups")),
+    )
+    with op.batch_alter_table("report_monthly_rollups", schema=None) as batch_op:
+        batch_op.create_index("ix_report_monthly_rollups_grain_day", ["grain", "day"], unique=False)
+
+    op.create_table(
         "report_notices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=120), nullable=False),
@@ -2746,6 +2779,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_report_notices_organization_id"))
 
     op.drop_table("report_notices")
+    with op.batch_alter_table("report_monthly_rollups", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_monthly_rollups_grain_day")
+
+    op.drop_table("report_monthly_rollups")
     with op.batch_alter_table("report_daily_rollups", schema=None) as batch_op:
         batch_op.drop_index("ix_report_rollups_grain_day")
 
