@@ -23,6 +23,7 @@ from app.auth.permissions import check_org
 from app.db import local_today, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.forms import INT_MAX
 from app.i18n import fmt_money
 from app.storage import content_key, get_storage
 from crm import validators as v
@@ -117,15 +118,24 @@ def _money(value: Any, field: str, e: Errors, *, places: int = 2) -> decimal.Dec
     return amount.quantize(decimal.Decimal(1).scaleb(-places))
 
 
+def _row_id(value: Any) -> int | None:
+    """``value`` as a row id when it can be one (a positive PostgreSQL ``integer``), else None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= INT_MAX else None
+
+
 def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     e = Errors()
     out: dict[str, Any] = {}
-    org_id = data.get("organization_id")
-    if not org_id:
+    org_id = _row_id(data.get("organization_id"))
+    if data.get("organization_id") in (None, ""):
         e.add("organization_id", "obbligatorio")
-    elif db.session.get(Organization, int(org_id)) is None:
+    elif org_id is None or db.session.get(Organization, org_id) is None:
         e.add("organization_id", "ente non trovato")
-    out["organization_id"] = int(org_id) if org_id else None
+    out["organization_id"] = org_id
     code = str(data.get("code") or "").strip().upper()
     if code and not re.match(r"^[A-Z0-9][A-Z0-9/_.-]{0,39}$", code):
         e.add("code", "solo lettere, cifre e - / _ . (al massimo 40)")
@@ -166,7 +176,9 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
             service_ids = sorted({int(i) for i in ids})
         except (TypeError, ValueError):
             e.add("service_ids", "elenco di id di servizi")
-        found = set(db.session.scalars(sa.select(Service.id).where(Service.id.in_(service_ids))))
+        found = set(
+            db.session.scalars(sa.select(Service.id).where(Service.id.in_([i for i in service_ids if _row_id(i)])))
+        )
         for missing in sorted(set(service_ids) - found):
             e.add("service_ids", f"servizio {missing} non trovato")
     out["service_ids"] = service_ids if ids is not None else None

@@ -299,6 +299,17 @@ class MacroAssign(enum.StrEnum):
     NOBODY = "nobody"
 
 
+enum_labels(
+    MacroAssign,
+    {
+        "keep": _l("non cambiare"),
+        "me": _l("a chi applica la macro"),
+        "user": _l("all'operatore indicato"),
+        "nobody": _l("a nessuno (togli l'assegnazione)"),
+    },
+)
+
+
 class Macro(TimestampMixin, Model):
     """A named set of actions an operator applies to a ticket in one go (status, priority, assignment,
     a canned reply or note, tags). Applied through the ticket services, so rules, audit, SLA and

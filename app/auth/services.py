@@ -31,7 +31,8 @@ def normalize_email(email: str, field: str = "email") -> str:
     try:
         return validate_email(email or "", check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Invalid(email_problem(exc), {field: [email_problem(exc)]}) from exc
+        problem = email_problem(exc)
+        raise Invalid(f"{field} non valida: {problem}", {field: [problem]}) from exc
 
 
 def _check_password(password: str) -> None:

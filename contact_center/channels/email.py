@@ -117,7 +117,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     if charset:
         try:
             return data.decode(charset.strip().strip('"'), errors="strict")
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
             pass
     try:
         return data.decode("utf-8")

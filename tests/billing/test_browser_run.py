@@ -23,7 +23,7 @@ def test_billing_run_preview_then_issue(make_agreement, make_user, browser_login
     page.get_by_role("button", name="Crea le bozze (2)").click()
     page.wait_for_url(re.compile(r"/ragioneria/fatturazione/\d+$"))
     run_jobs()  # the worker runs the job; the page follows it and reloads when done
-    page.get_by_test_id("run-status").filter(has_text="done").wait_for()
+    page.get_by_test_id("run-status").filter(has_text="Completata").wait_for()
     assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
     page.get_by_role("button", name="Emetti tutte le bozze (2)").click()
     page.get_by_text("Emessi 2 documenti.").wait_for()
