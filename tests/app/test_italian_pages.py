@@ -14,7 +14,7 @@ from app.labels import label, registered
 from tests.conftest import csrf_token
 
 # Values that are also ordinary words or names in an Italian page (or inside another label).
-_AMBIGUOUS = {"it", "en", "ok", "none", "FT", "RP", "NC"}
+_AMBIGUOUS = {"it", "en", "ok", "none", "FT", "RP", "NC", "me"}  # "me": "Assegna a me"
 
 
 class _Text(HTMLParser):
