@@ -13,6 +13,24 @@ from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
 
+ROW_ID_MAX = 2**31 - 1  # PostgreSQL ``integer``: the largest id a row can have
+
+
+def row_id(value: Any) -> int | None:
+    """``value`` as a row id when it can be one (a positive integer that fits the column), else None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= ROW_ID_MAX else None
+
+
+def get_row(model: Any, value: Any) -> Any:
+    """The ``model`` row with id ``value``, or None, also for an id no row can have (never a database
+    error for an id beyond the column's range)."""
+    ident = row_id(value)
+    return db.session.get(model, ident) if ident is not None else None
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

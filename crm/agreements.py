@@ -20,10 +20,9 @@ from flask import current_app
 
 from app.api import keyset_page
 from app.auth.permissions import check_org
-from app.db import local_today, transaction
+from app.db import get_row, local_today, row_id, transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import INT_MAX
 from app.i18n import fmt_money
 from app.storage import content_key, get_storage
 from crm import validators as v
@@ -118,22 +117,13 @@ def _money(value: Any, field: str, e: Errors, *, places: int = 2) -> decimal.Dec
     return amount.quantize(decimal.Decimal(1).scaleb(-places))
 
 
-def _row_id(value: Any) -> int | None:
-    """``value`` as a row id when it can be one (a positive PostgreSQL ``integer``), else None."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if 0 < number <= INT_MAX else None
-
-
 def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
     e = Errors()
     out: dict[str, Any] = {}
-    org_id = _row_id(data.get("organization_id"))
+    org_id = row_id(data.get("organization_id"))
     if data.get("organization_id") in (None, ""):
         e.add("organization_id", "obbligatorio")
-    elif org_id is None or db.session.get(Organization, org_id) is None:
+    elif get_row(Organization, org_id) is None:
         e.add("organization_id", "ente non trovato")
     out["organization_id"] = org_id
     code = str(data.get("code") or "").strip().upper()
@@ -177,7 +167,7 @@ def clean_agreement(data: dict[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             e.add("service_ids", "elenco di id di servizi")
         found = set(
-            db.session.scalars(sa.select(Service.id).where(Service.id.in_([i for i in service_ids if _row_id(i)])))
+            db.session.scalars(sa.select(Service.id).where(Service.id.in_([i for i in service_ids if row_id(i)])))
         )
         for missing in sorted(set(service_ids) - found):
             e.add("service_ids", f"servizio {missing} non trovato")

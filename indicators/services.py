@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.api import keyset_page
 from app.auth.permissions import check_org, org_scope, require
-from app.db import local_today, transaction
+from app.db import get_row, local_today, transaction
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from crm.models import Organization, OrgKind
@@ -84,7 +84,7 @@ def update_indicator(*, indicator_id: int, actor: Any, **changes: Any) -> Indica
 
 
 def get_indicator(indicator_id: int) -> Indicator:
-    indicator = db.session.get(Indicator, indicator_id) if 0 < indicator_id < 2**31 else None
+    indicator = get_row(Indicator, indicator_id)
     if indicator is None:
         raise NotFound("indicatore non trovato")
     return indicator
@@ -103,7 +103,7 @@ def indicators_by_code() -> dict[str, Indicator]:
 
 def _organization(organization_id: int, user: Any) -> Organization:
     check_org(user, organization_id, "ente non trovato")
-    org = db.session.get(Organization, organization_id) if 0 < organization_id < 2**31 else None
+    org = get_row(Organization, organization_id)
     if org is None:
         raise NotFound("ente non trovato")
     return org
@@ -160,7 +160,7 @@ def add_value(
 ) -> IndicatorValue:
     """Inside the caller's transaction: check, parse and add one value row."""
     _organization(organization_id, user)
-    indicator = db.session.get(Indicator, indicator_id) if 0 < indicator_id < 2**31 else None
+    indicator = get_row(Indicator, indicator_id)
     if indicator is None:
         raise Invalid("indicatore non trovato", {"indicator_id": ["indicatore non trovato"]})
     try:
@@ -188,7 +188,7 @@ def add_value(
 def evidence_of(*, value_id: int, user: Any) -> IndicatorValue:
     """A value whose evidence file the user may download: a referente only its own ente's (404 otherwise)."""
     require(user, "indicators.read")
-    row = db.session.get(IndicatorValue, value_id) if 0 < value_id < 2**31 else None
+    row = get_row(IndicatorValue, value_id)
     if row is None or not row.evidence_sha256:
         raise NotFound("evidenza non trovata")
     check_org(user, row.organization_id, "evidenza non trovata")

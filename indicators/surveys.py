@@ -15,7 +15,7 @@ from flask import current_app
 
 from app.auth.models import Role, User
 from app.auth.permissions import check_org, org_scope, require
-from app.db import local_today, transaction, utcnow
+from app.db import get_row, local_today, transaction, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.mail import queue_email
@@ -117,7 +117,7 @@ def _progress(survey: Survey) -> dict[str, Any]:
 def survey_progress(*, survey_id: int, user: Any) -> dict[str, Any]:
     """The campaign for the center: each ente asked, whether it answered (when) or is pending, reminded."""
     require(user, "indicators.staff")
-    survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+    survey = get_row(Survey, survey_id)
     if survey is None:
         raise NotFound("questionario non trovato")
     rows = db.session.execute(
@@ -177,7 +177,7 @@ def list_surveys(*, user: Any) -> list[dict[str, Any]]:
 
 def _target(survey_id: int, organization_id: int, user: Any) -> tuple[Survey, SurveyTarget]:
     check_org(user, organization_id, "questionario non trovato")
-    survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+    survey = get_row(Survey, survey_id)
     target = db.session.get(SurveyTarget, (survey_id, organization_id)) if survey else None
     if survey is None or target is None:
         raise NotFound("questionario non trovato")
@@ -292,7 +292,7 @@ def remind_now(*, survey_id: int, actor: Any) -> int:
     require(actor, "indicators.write")
     sent = 0
     with transaction(actor=actor):
-        survey = db.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
+        survey = get_row(Survey, survey_id)
         if survey is None:
             raise NotFound("questionario non trovato")
         targets = db.session.scalars(
